@@ -1,0 +1,219 @@
+//! Messages between agents and the control plane.
+//!
+//! Agents pull: they register, ask for a lease, heartbeat while they work, stream step events
+//! in numbered batches and report one result per lease. Every message travels in an
+//! [`Envelope`] that carries [`PROTOCOL_VERSION`], so a control plane can refuse an agent it
+//! does not understand with a clear error instead of misreading it.
+
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::event::Event;
+use crate::ids::{AgentId, JobId, LeaseId};
+
+/// Bumped on any change an older peer would misread.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// A message with the protocol version it was written for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Envelope<T> {
+    pub protocol: u32,
+    pub message: T,
+}
+
+impl<T> Envelope<T> {
+    pub fn new(message: T) -> Self {
+        Self {
+            protocol: PROTOCOL_VERSION,
+            message,
+        }
+    }
+
+    /// The message, if the sender speaks this protocol version.
+    pub fn open(self) -> Result<T, ProtocolMismatch> {
+        if self.protocol == PROTOCOL_VERSION {
+            Ok(self.message)
+        } else {
+            Err(ProtocolMismatch {
+                ours: PROTOCOL_VERSION,
+                theirs: self.protocol,
+            })
+        }
+    }
+}
+
+/// The peer speaks another protocol version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProtocolMismatch {
+    pub ours: u32,
+    pub theirs: u32,
+}
+
+impl fmt::Display for ProtocolMismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "peer speaks Flowbot protocol {} but this side speaks {}; upgrade the older side",
+            self.theirs, self.ours
+        )
+    }
+}
+
+impl std::error::Error for ProtocolMismatch {}
+
+/// What an agent's machine can do, used to route jobs to agents that can run them.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Capability {
+    Browser,
+    Desktop,
+    Ocr,
+    Nlp,
+}
+
+/// Everything an agent sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AgentMessage {
+    Register(Registration),
+    RequestLease(LeaseRequest),
+    Heartbeat(Heartbeat),
+    StepEvents(StepEventBatch),
+    Result(JobResult),
+}
+
+/// Everything the control plane answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ControlMessage {
+    Registered {
+        agent_id: AgentId,
+    },
+    Lease(Lease),
+    /// Nothing to do before the long poll timed out; ask again.
+    NoWork,
+    HeartbeatAck(HeartbeatAck),
+    /// A step event batch or result was stored (or had been stored before: retries are safe).
+    Accepted,
+    /// The lease expired or was cancelled; the agent must stop and not report further.
+    LeaseLost {
+        lease_id: LeaseId,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Registration {
+    pub name: String,
+    pub labels: Vec<String>,
+    pub capabilities: Vec<Capability>,
+    /// How many jobs the agent runs at once.
+    pub slots: u32,
+    pub agent_version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct LeaseRequest {
+    pub agent_id: AgentId,
+    pub free_slots: u32,
+}
+
+/// A bot version to run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct BotRef {
+    pub name: String,
+    pub version: u32,
+}
+
+/// A unit of work: run one bot version with these inputs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Job {
+    pub id: JobId,
+    pub bot: BotRef,
+    /// Job parameters, read by the script with `input(name)`.
+    pub inputs: BTreeMap<String, serde_json::Value>,
+    /// Higher runs first.
+    pub priority: i32,
+    /// The agent must carry every one of these labels.
+    pub required_labels: Vec<String>,
+    pub required_capabilities: Vec<Capability>,
+    /// Wall-clock limit of one attempt.
+    pub timeout_s: u64,
+    /// 1 for the first attempt; a retry after an expired lease or system exception counts up.
+    pub attempt: u32,
+    pub max_attempts: u32,
+}
+
+/// A job handed to one agent until `expires_at`, unless heartbeats renew it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Lease {
+    pub lease_id: LeaseId,
+    pub job: Job,
+    pub expires_at: DateTime<Utc>,
+    pub heartbeat_every_s: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Heartbeat {
+    pub agent_id: AgentId,
+    /// The leases the agent is still working on.
+    pub leases: Vec<LeaseId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct HeartbeatAck {
+    /// Leases renewed, with their new expiry.
+    pub renewed: BTreeMap<LeaseId, DateTime<Utc>>,
+    /// Leases the agent no longer holds (expired and requeued): stop their work.
+    pub lost: Vec<LeaseId>,
+    /// Leases whose job an operator cancelled: stop the bot and report `cancelled`.
+    pub cancel: Vec<LeaseId>,
+}
+
+/// Step events of one lease. `seq` numbers batches from 0 so a retried batch is stored once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct StepEventBatch {
+    pub lease_id: LeaseId,
+    pub seq: u64,
+    pub events: Vec<Event>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum JobOutcome {
+    Succeeded,
+    Failed,
+    Cancelled,
+    TimedOut,
+}
+
+/// Business exceptions are expected outcomes of the data (a bad row) and are never retried;
+/// system exceptions (an application down) are retried by policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ExceptionKind {
+    Business,
+    System,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct JobError {
+    pub kind: ExceptionKind,
+    pub message: String,
+}
+
+/// The end of one lease's work.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct JobResult {
+    pub lease_id: LeaseId,
+    pub outcome: JobOutcome,
+    /// Values the script set with `output(name, value)`.
+    pub outputs: BTreeMap<String, serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<JobError>,
+    pub finished_at: DateTime<Utc>,
+}

@@ -1,0 +1,106 @@
+//! The command line: global flags and the subcommand tree.
+
+use std::path::PathBuf;
+
+use clap::error::ErrorKind;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde::{Deserialize, Serialize};
+
+/// Exit code for bad usage: unknown flags, bad settings, unreadable config. Matches clap's.
+pub(crate) const EXIT_USAGE: u8 = 2;
+
+/// Help and version go to stdout as clap prints them; a usage error becomes one line on stderr,
+/// keeping clap's suggestion, so scripts and people see the same short message.
+pub(crate) fn exit_on_parse_error(error: &clap::Error) -> std::process::ExitCode {
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        error.exit();
+    }
+    let rendered = error.render().to_string();
+    let parts: Vec<&str> = rendered
+        .lines()
+        .map(str::trim)
+        .filter(|line| {
+            !line.is_empty()
+                && !line.starts_with("Usage:")
+                && !line.starts_with("For more information")
+        })
+        .collect();
+    let message = parts.join("; ");
+    let message = message.strip_prefix("error: ").unwrap_or(&message);
+    eprintln!("error: {message} (see `flowbot --help`)");
+    std::process::ExitCode::from(EXIT_USAGE)
+}
+
+const PLANNED_AREAS: &str = "\
+Areas of Flowbot (each arrives as its subcommands are built; `flowbot --help` lists what this
+build has):
+  mine      process maps, variants and bottlenecks from event logs (XES, CSV, OCEL 2.0)
+  run       run, check and document bot scripts (rhai) locally
+  serve     the control plane: bots, agents, jobs, schedules, triggers, work queues
+  agent     a robot that leases jobs from the control plane
+  ctl       the control plane's command-line client
+  watch     start a bot for every file that lands in a folder
+
+Settings are layered: built-in defaults < flowbot.toml < FLOWBOT_* environment < flags.
+See them resolved, with where each came from, with `flowbot config show`.";
+
+/// Flowbot: self-hosted RPA and process mining.
+#[derive(Debug, Parser)]
+#[command(name = "flowbot", version, about, after_help = PLANNED_AREAS)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) global: GlobalArgs,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct GlobalArgs {
+    /// Settings file [default: ./flowbot.toml when it exists; env: FLOWBOT_CONFIG]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub(crate) config: Option<PathBuf>,
+    /// Output for people (text) or for scripts (json)
+    #[arg(long, global = true, value_enum)]
+    pub(crate) format: Option<OutputFormat>,
+    /// How much to log to stderr
+    #[arg(long, global = true, value_enum)]
+    pub(crate) log_level: Option<LogLevel>,
+    /// Where Flowbot keeps runs, the store and caches
+    #[arg(long, global = true, value_name = "DIR")]
+    pub(crate) data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Inspect Flowbot's settings
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ConfigCommand {
+    /// Print every setting with its value and where it came from
+    Show,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum OutputFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum LogLevel {
+    Error,
+    Warn,
+    Info,
+    Debug,
+    Trace,
+}

@@ -1,0 +1,170 @@
+//! The `flowbot` binary as a user meets it: help, settings, and every kind of bad input.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn flowbot(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_flowbot"))
+        .args(args)
+        .current_dir(cwd)
+        .env_clear()
+        .envs(env.iter().copied())
+        .output()
+        .expect("flowbot starts")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A usage error is one line on stderr with exit code 2, never a panic.
+fn assert_one_line_usage_error(output: &Output) -> String {
+    let text = stderr(output);
+    assert_eq!(output.status.code(), Some(2), "stderr: {text}");
+    assert_eq!(text.trim_end().lines().count(), 1, "not one line: {text}");
+    assert!(text.starts_with("error: "), "{text}");
+    assert!(!text.contains("panicked"), "{text}");
+    text
+}
+
+#[test]
+fn help_lists_subcommands_and_planned_areas() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = flowbot(dir.path(), &["--help"], &[]);
+    assert!(output.status.success());
+    let help = String::from_utf8(output.stdout).unwrap();
+    for expected in [
+        "config",
+        "--format",
+        "--log-level",
+        "mine",
+        "serve",
+        "agent",
+        "flowbot config show",
+    ] {
+        assert!(help.contains(expected), "help lacks {expected}:\n{help}");
+    }
+}
+
+#[test]
+fn version_names_the_package_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = flowbot(dir.path(), &["--version"], &[]);
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap().trim(),
+        format!("flowbot {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn config_show_reports_each_layer_and_its_source() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("flowbot.toml"),
+        "log_level = \"info\"\ndata_dir = \"from-file\"\n[server]\nurl = \"http://cp.example:8640\"\n",
+    )
+    .unwrap();
+    let output = flowbot(
+        dir.path(),
+        &[
+            "config",
+            "show",
+            "--format",
+            "json",
+            "--data-dir",
+            "from-flag",
+        ],
+        &[("FLOWBOT_LOG_LEVEL", "debug")],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["config_file"], "./flowbot.toml");
+    assert_eq!(report["settings"]["log_level"], "debug");
+    assert_eq!(report["settings"]["data_dir"], "from-flag");
+    assert_eq!(
+        report["settings"]["server"]["url"],
+        "http://cp.example:8640"
+    );
+    assert_eq!(report["settings"]["server"]["listen"], "127.0.0.1:8640");
+    assert_eq!(report["settings"]["format"], "json");
+    assert_eq!(report["sources"]["log_level"], "env FLOWBOT_LOG_LEVEL");
+    assert_eq!(report["sources"]["data_dir"], "flag --data-dir");
+    assert_eq!(report["sources"]["server.url"], "./flowbot.toml");
+}
+
+#[test]
+fn config_show_as_text_without_a_file_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = flowbot(dir.path(), &["config", "show"], &[]);
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.starts_with("config file: none"), "{text}");
+    assert!(text.contains("server.listen  127.0.0.1:8640"), "{text}");
+    assert!(text.contains("(default)"), "{text}");
+}
+
+#[test]
+fn malformed_config_names_file_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("flowbot.toml"),
+        "format = \"json\"\n\n[server]\nlisten = 8640\n",
+    )
+    .unwrap();
+    let text = assert_one_line_usage_error(&flowbot(dir.path(), &["config", "show"], &[]));
+    assert!(text.contains("flowbot.toml:4:"), "{text}");
+    assert!(text.contains("key `server.listen`"), "{text}");
+}
+
+#[test]
+fn unknown_config_key_is_refused_with_the_known_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("flowbot.toml"), "log_levle = \"info\"\n").unwrap();
+    let text = assert_one_line_usage_error(&flowbot(dir.path(), &["config", "show"], &[]));
+    assert!(text.contains("flowbot.toml:1:1: key `log_levle`"), "{text}");
+    assert!(text.contains("`log_level`"), "{text}");
+}
+
+#[test]
+fn unreadable_config_path_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = assert_one_line_usage_error(&flowbot(
+        dir.path(),
+        &["--config", "missing.toml", "config", "show"],
+        &[],
+    ));
+    assert!(
+        text.contains("cannot read config file missing.toml"),
+        "{text}"
+    );
+    let text = assert_one_line_usage_error(&flowbot(
+        dir.path(),
+        &["config", "show"],
+        &[("FLOWBOT_CONFIG", ".")],
+    ));
+    assert!(text.contains("cannot read config file ."), "{text}");
+}
+
+#[test]
+fn unknown_subcommand_and_flag_are_one_line_errors_with_suggestions() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = assert_one_line_usage_error(&flowbot(dir.path(), &["confg"], &[]));
+    assert!(text.contains("'config'"), "{text}");
+    let text = assert_one_line_usage_error(&flowbot(
+        dir.path(),
+        &["config", "show", "--frmat", "json"],
+        &[],
+    ));
+    assert!(text.contains("'--format'"), "{text}");
+}
+
+#[test]
+fn bad_environment_value_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = assert_one_line_usage_error(&flowbot(
+        dir.path(),
+        &["config", "show"],
+        &[("FLOWBOT_FORMAT", "yaml")],
+    ));
+    assert!(text.contains("FLOWBOT_FORMAT"), "{text}");
+}

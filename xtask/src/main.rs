@@ -1,0 +1,59 @@
+//! `cargo xtask …`: the project's own automation, so a fresh Debian machine needs two commands.
+
+mod bench;
+mod demo;
+mod setup;
+mod shell;
+
+use clap::{Parser, Subcommand};
+
+/// Flowbot's project automation.
+#[derive(Parser)]
+#[command(name = "cargo xtask")]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Install what the workspace needs (Debian packages, cargo tools); safe to re-run
+    Setup,
+    /// Setup, then formatting, lints and every test
+    Test,
+    /// Setup, then run Flowbot's main job end to end and summarise it
+    Demo,
+    /// Run the benchmarks and print where their results go
+    Bench,
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.task {
+        Task::Setup => setup::run(),
+        Task::Test => setup::run().and_then(|()| test()),
+        Task::Demo => setup::run().and_then(|()| demo::run()),
+        Task::Bench => setup::run().and_then(|()| bench::run()),
+    };
+    match outcome {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("xtask: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn test() -> anyhow::Result<()> {
+    shell::cargo(&["fmt", "--all", "--check"])?;
+    shell::cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--quiet",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
+    shell::cargo(&["nextest", "run", "--workspace", "--no-fail-fast"])
+}
