@@ -23,8 +23,8 @@ enum Task {
     Test,
     /// Setup, then run Flowbot's main job end to end and summarise it
     Demo,
-    /// Run the benchmarks and print where their results go
-    Bench,
+    /// Run the benchmarks: criterion, then whole programs against the named peers
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -33,7 +33,7 @@ fn main() -> std::process::ExitCode {
         Task::Setup => setup::run(),
         Task::Test => setup::run().and_then(|()| test()),
         Task::Demo => setup::run().and_then(|()| demo::run()),
-        Task::Bench => setup::run().and_then(|()| bench::run()),
+        Task::Bench(args) => setup::run().and_then(|()| bench::run(&args)),
     };
     match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -14,6 +14,11 @@ const DEBIAN_PACKAGES: &[(&str, &str)] = &[
     ),
     ("clang", "C compiler some -sys crates and bindgen expect"),
     ("pkg-config", "finds system libraries for -sys crates"),
+    ("time", "GNU time: peak memory of whole-program benchmarks"),
+    (
+        "python3-venv",
+        "a venv with the pinned pm4py for benchmark comparisons",
+    ),
 ];
 
 pub(crate) fn run() -> anyhow::Result<()> {
