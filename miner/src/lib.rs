@@ -1,2 +1,21 @@
-//! Flowbot's process miner: turns event logs (imported, or the bots' own run history) into
-//! process graphs. Importers and analyses arrive with the "Miner I" issue.
+//! Flowbot's process miner: turns event logs (imported files, or the bots' own run history)
+//! into the numbers and graphs analysts read — activity counts, directly-follows graphs,
+//! variants, durations, bottlenecks — with pm4py's default semantics.
+//!
+//! The crate is grouped the way analysts think: [`import`] reads files into a columnar
+//! [`Log`], [`filter`] narrows it, [`analysis`] computes statistics, [`map`] lays out process
+//! maps and [`export`] writes logs back out. Importers never panic on bad input: they return
+//! the log plus [`Diagnostic`]s, or a typed error.
+
+pub mod analysis;
+pub mod diagnostic;
+pub mod import;
+pub mod intern;
+pub mod log;
+pub mod ocel;
+pub mod time;
+pub mod value;
+
+pub use diagnostic::{Diagnostic, Location};
+pub use log::{Log, LogBuilder};
+pub use value::{Attribute, Value};

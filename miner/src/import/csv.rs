@@ -1,0 +1,477 @@
+//! CSV import: column mapping by flag or by well-known names, delimiter sniffing, quoted
+//! fields, a UTF-8 BOM, and ISO, day-first, month-first or epoch timestamps.
+//!
+//! Rows are read in file order and may interleave cases (the interval log does); the builder
+//! groups and stably sorts them. Columns named `case:*` are case attributes, as pm4py writes
+//! them; every other unmapped column becomes a typed event attribute.
+
+use std::io::{BufRead, Read};
+
+use crate::diagnostic::{Diagnostic, Location};
+use crate::import::{ImportError, Imported};
+use crate::intern::Sym;
+use crate::log::{LogBuilder, NewEvent};
+use crate::time::{self, DateStyle};
+use crate::value::{Attribute, Value};
+
+/// Column mapping and parsing choices; `None` means "detect".
+#[derive(Debug, Clone, Default)]
+pub struct CsvOptions {
+    pub case: Option<String>,
+    pub activity: Option<String>,
+    pub timestamp: Option<String>,
+    pub start_timestamp: Option<String>,
+    pub resource: Option<String>,
+    pub delimiter: Option<u8>,
+    pub date_style: Option<DateStyle>,
+}
+
+const CASE_NAMES: &[&str] = &[
+    "case:concept:name",
+    "case id",
+    "case_id",
+    "caseid",
+    "case",
+    "case:id",
+    "trace id",
+    "case identifier",
+];
+const ACTIVITY_NAMES: &[&str] = &[
+    "concept:name",
+    "activity",
+    "activity name",
+    "activity_name",
+    "event",
+    "event name",
+    "task",
+];
+const TIMESTAMP_NAMES: &[&str] = &[
+    "time:timestamp",
+    "timestamp",
+    "complete timestamp",
+    "end timestamp",
+    "end time",
+    "end_time",
+    "completion time",
+    "time",
+    "date",
+];
+const START_NAMES: &[&str] = &[
+    "start_timestamp",
+    "start timestamp",
+    "start time",
+    "start_time",
+];
+const RESOURCE_NAMES: &[&str] = &["org:resource", "resource", "user", "performer"];
+const LIFECYCLE_NAMES: &[&str] = &["lifecycle:transition", "lifecycle"];
+
+/// How many values of a date column are sampled to choose its format.
+const DATE_SAMPLES: usize = 200;
+
+fn find_column(headers: &[String], chosen: Option<&str>, names: &[&str]) -> Option<usize> {
+    if let Some(chosen) = chosen {
+        return headers.iter().position(|header| header == chosen);
+    }
+    names.iter().find_map(|name| {
+        headers
+            .iter()
+            .position(|header| header.trim().eq_ignore_ascii_case(name))
+    })
+}
+
+/// The delimiter among `,` `;` tab `|` that appears most often outside quotes in the header.
+fn sniff_delimiter(first_line: &[u8]) -> u8 {
+    let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0), (b'|', 0)];
+    let mut quoted = false;
+    for &byte in first_line {
+        if byte == b'"' {
+            quoted = !quoted;
+        } else if !quoted {
+            for (delimiter, count) in &mut counts {
+                if byte == *delimiter {
+                    *count += 1;
+                }
+            }
+        }
+    }
+    counts
+        .iter()
+        .max_by_key(|(_, count)| *count)
+        .filter(|(_, count)| *count > 0)
+        .map_or(b',', |(delimiter, _)| *delimiter)
+}
+
+fn typed_value(text: &str, builder: &mut LogBuilder) -> Value {
+    if let Ok(int) = text.parse::<i64>() {
+        return Value::Int(int);
+    }
+    if let Ok(float) = text.parse::<f64>()
+        && text.bytes().any(|byte| byte.is_ascii_digit())
+    {
+        return Value::Float(float);
+    }
+    Value::Str(builder.strings().intern(text))
+}
+
+struct Columns {
+    case: usize,
+    activity: usize,
+    timestamp: usize,
+    start: Option<usize>,
+    resource: Option<usize>,
+    lifecycle: Option<usize>,
+}
+
+/// Reads CSV text. A header that lacks a case, activity or timestamp column is an error that
+/// lists the columns found (the usual sign of a wrong delimiter).
+pub fn read(
+    mut reader: impl BufRead,
+    file: &str,
+    options: &CsvOptions,
+) -> Result<Imported, ImportError> {
+    let io_error = |source| ImportError::Io {
+        path: file.to_owned(),
+        source,
+    };
+    let head = reader.fill_buf().map_err(io_error)?;
+    if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        reader.consume(3);
+    }
+    let head = reader.fill_buf().map_err(io_error)?;
+    if head.is_empty() {
+        return Err(ImportError::Csv {
+            file: file.to_owned(),
+            row: 0,
+            column: None,
+            message: "the file is empty (no header row)".into(),
+        });
+    }
+    let first_line_end = head
+        .iter()
+        .position(|&byte| byte == b'\n')
+        .unwrap_or(head.len());
+    let delimiter = options
+        .delimiter
+        .unwrap_or_else(|| sniff_delimiter(&head[..first_line_end]));
+    read_delimited(reader, file, options, delimiter)
+}
+
+fn csv_error(
+    file: &str,
+    row: u64,
+    column: Option<&str>,
+    message: impl Into<String>,
+) -> ImportError {
+    ImportError::Csv {
+        file: file.to_owned(),
+        row,
+        column: column.map(str::to_owned),
+        message: message.into(),
+    }
+}
+
+fn read_delimited(
+    reader: impl Read,
+    file: &str,
+    options: &CsvOptions,
+    delimiter: u8,
+) -> Result<Imported, ImportError> {
+    let mut csv = ::csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(reader);
+    let headers: Vec<String> = csv
+        .headers()
+        .map_err(|error| csv_error(file, 0, None, error.to_string()))?
+        .iter()
+        .enumerate()
+        .map(|(index, header)| {
+            if header.is_empty() {
+                format!("Unnamed: {index}")
+            } else {
+                header.to_owned()
+            }
+        })
+        .collect();
+    let missing = |what: &str, chosen: Option<&String>| {
+        let message = match chosen {
+            Some(chosen) => format!("no column named {chosen:?} for the {what}"),
+            None => format!("no {what} column found (pass --{what})"),
+        };
+        csv_error(
+            file,
+            0,
+            None,
+            format!(
+                "{message}; the header has {} column(s): {} (wrong delimiter?)",
+                headers.len(),
+                headers.join(" | ")
+            ),
+        )
+    };
+    let columns = Columns {
+        case: find_column(&headers, options.case.as_deref(), CASE_NAMES)
+            .ok_or_else(|| missing("case", options.case.as_ref()))?,
+        activity: find_column(&headers, options.activity.as_deref(), ACTIVITY_NAMES)
+            .ok_or_else(|| missing("activity", options.activity.as_ref()))?,
+        timestamp: find_column(&headers, options.timestamp.as_deref(), TIMESTAMP_NAMES)
+            .ok_or_else(|| missing("timestamp", options.timestamp.as_ref()))?,
+        start: find_column(&headers, options.start_timestamp.as_deref(), START_NAMES),
+        resource: find_column(&headers, options.resource.as_deref(), RESOURCE_NAMES),
+        lifecycle: find_column(&headers, None, LIFECYCLE_NAMES),
+    };
+    if let Some(chosen) = &options.start_timestamp
+        && columns.start.is_none()
+    {
+        return Err(missing("start-timestamp", Some(chosen)));
+    }
+    if let Some(chosen) = &options.resource
+        && columns.resource.is_none()
+    {
+        return Err(missing("resource", Some(chosen)));
+    }
+
+    let mut builder = LogBuilder::new();
+    let mut diagnostics = Vec::new();
+    let keys: Vec<Sym> = headers
+        .iter()
+        .map(|header| {
+            builder
+                .strings()
+                .intern(header.strip_prefix("case:").unwrap_or(header))
+        })
+        .collect();
+    let is_case_column: Vec<bool> = headers
+        .iter()
+        .map(|header| header.starts_with("case:"))
+        .collect();
+    let mapped = |index: usize| {
+        index == columns.case
+            || index == columns.activity
+            || index == columns.timestamp
+            || Some(index) == columns.start
+            || Some(index) == columns.resource
+            || Some(index) == columns.lifecycle
+    };
+
+    // Rows are buffered until the date format is known from a sample of values.
+    let mut pending: Vec<(u64, ::csv::StringRecord)> = Vec::new();
+    let mut styles: Option<(DateStyle, Option<DateStyle>)> = None;
+    let mut record = ::csv::StringRecord::new();
+    let mut row = 0u64;
+    let mut case_seen: Vec<bool> = Vec::new();
+    loop {
+        let more = csv
+            .read_record(&mut record)
+            .map_err(|error| csv_error(file, row + 1, None, error.to_string()))?;
+        if more {
+            row += 1;
+            if styles.is_none() {
+                pending.push((row, record.clone()));
+                if pending.len() < DATE_SAMPLES {
+                    continue;
+                }
+            }
+        }
+        if styles.is_none() {
+            let style_of = |column: usize, chosen: Option<DateStyle>| {
+                chosen.or_else(|| {
+                    time::detect_style(pending.iter().filter_map(|(_, record)| record.get(column)))
+                })
+            };
+            let end = style_of(columns.timestamp, options.date_style).unwrap_or(DateStyle::Iso);
+            let start = columns
+                .start
+                .map(|column| style_of(column, options.date_style).unwrap_or(DateStyle::Iso));
+            styles = Some((end, start));
+            for (pending_row, pending_record) in std::mem::take(&mut pending) {
+                let context = RowContext {
+                    file,
+                    headers: &headers,
+                    columns: &columns,
+                    keys: &keys,
+                    is_case_column: &is_case_column,
+                    styles: (end, start),
+                };
+                context.add(
+                    &mut builder,
+                    &mut diagnostics,
+                    &mut case_seen,
+                    pending_row,
+                    &pending_record,
+                    &mapped,
+                );
+            }
+            if !more {
+                break;
+            }
+            continue;
+        }
+        if !more {
+            break;
+        }
+        let Some((end, start)) = styles else { break };
+        let context = RowContext {
+            file,
+            headers: &headers,
+            columns: &columns,
+            keys: &keys,
+            is_case_column: &is_case_column,
+            styles: (end, start),
+        };
+        context.add(
+            &mut builder,
+            &mut diagnostics,
+            &mut case_seen,
+            row,
+            &record,
+            &mapped,
+        );
+    }
+    Ok((builder.finish(), diagnostics))
+}
+
+struct RowContext<'a> {
+    file: &'a str,
+    headers: &'a [String],
+    columns: &'a Columns,
+    keys: &'a [Sym],
+    is_case_column: &'a [bool],
+    styles: (DateStyle, Option<DateStyle>),
+}
+
+impl RowContext<'_> {
+    fn diagnostic(&self, row: u64, column: usize, message: String) -> Diagnostic {
+        Diagnostic::new(
+            self.file,
+            Location::Row(row),
+            self.headers.get(column).map(String::as_str),
+            message,
+        )
+    }
+
+    fn add(
+        &self,
+        builder: &mut LogBuilder,
+        diagnostics: &mut Vec<Diagnostic>,
+        case_seen: &mut Vec<bool>,
+        row: u64,
+        record: &::csv::StringRecord,
+        mapped: &dyn Fn(usize) -> bool,
+    ) {
+        let columns = self.columns;
+        if record.len() != self.headers.len() {
+            diagnostics.push(Diagnostic::new(
+                self.file,
+                Location::Row(row),
+                None,
+                format!(
+                    "row has {} field(s), the header {}; row skipped",
+                    record.len(),
+                    self.headers.len()
+                ),
+            ));
+            return;
+        }
+        let field = |index: usize| record.get(index).unwrap_or("");
+        let case_id = field(columns.case);
+        if case_id.is_empty() {
+            diagnostics.push(self.diagnostic(
+                row,
+                columns.case,
+                "no case id; row skipped, as pm4py drops it".into(),
+            ));
+            return;
+        }
+        let activity = field(columns.activity);
+        if activity.is_empty() {
+            diagnostics.push(self.diagnostic(
+                row,
+                columns.activity,
+                "no activity; row skipped, as pm4py drops it".into(),
+            ));
+            return;
+        }
+        let timestamp_text = field(columns.timestamp);
+        let timestamp = time::parse_with(timestamp_text, self.styles.0)
+            .or_else(|| time::parse_fallback(timestamp_text));
+        if timestamp.is_none() {
+            let message = if timestamp_text.is_empty() {
+                "no timestamp; event kept after the previous event of its case".to_owned()
+            } else {
+                format!(
+                    "timestamp {timestamp_text:?} is not a date in the column's format ({:?}); event kept after the previous event of its case",
+                    self.styles.0
+                )
+            };
+            diagnostics.push(self.diagnostic(row, columns.timestamp, message));
+        }
+        let start_time = match (columns.start, self.styles.1) {
+            (Some(column), Some(style)) if !field(column).is_empty() => {
+                let parsed = time::parse_with(field(column), style)
+                    .or_else(|| time::parse_fallback(field(column)));
+                if parsed.is_none() {
+                    diagnostics.push(self.diagnostic(
+                        row,
+                        column,
+                        format!(
+                            "start timestamp {:?} is not a date; left empty",
+                            field(column)
+                        ),
+                    ));
+                }
+                parsed.map(|instant| instant.micros)
+            }
+            _ => None,
+        };
+        let case = builder.case(case_id);
+        if case_seen.len() <= case as usize {
+            case_seen.resize(case as usize + 1, false);
+        }
+        let first_row_of_case = !case_seen[case as usize];
+        case_seen[case as usize] = true;
+        let mut attributes = Vec::new();
+        let mut case_attributes = Vec::new();
+        for (index, text) in record.iter().enumerate() {
+            if mapped(index) || text.is_empty() {
+                continue;
+            }
+            if self.is_case_column[index] {
+                if first_row_of_case {
+                    let value = typed_value(text, builder);
+                    case_attributes.push(Attribute::new(self.keys[index], value));
+                }
+                continue;
+            }
+            let value = typed_value(text, builder);
+            attributes.push(Attribute::new(self.keys[index], value));
+        }
+        if first_row_of_case {
+            *builder.case_attributes(case) = case_attributes;
+        }
+        let optional = |builder: &mut LogBuilder, column: Option<usize>| {
+            column
+                .map(field)
+                .filter(|text| !text.is_empty())
+                .map(|text| builder.strings().intern(text))
+        };
+        let lifecycle = optional(builder, columns.lifecycle);
+        let resource = optional(builder, columns.resource);
+        let activity = builder.activities().intern(activity);
+        builder.push(
+            case,
+            NewEvent {
+                activity,
+                time: timestamp.map(|instant| instant.micros),
+                time_offset: timestamp
+                    .and_then(|instant| instant.offset_secs)
+                    .unwrap_or(0),
+                start_time,
+                lifecycle,
+                resource,
+                attributes,
+            },
+        );
+    }
+}

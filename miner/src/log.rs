@@ -1,0 +1,397 @@
+//! The columnar, interned in-memory event log.
+//!
+//! Events are stored column by column (activity id, UTC microseconds, ...) and grouped by
+//! case: the events of case `c` are `case_offsets[c]..case_offsets[c + 1]`. Within a case they
+//! are stably sorted by timestamp, ties keeping file order — exactly the order pm4py's
+//! `format_dataframe` produces, which every statistic depends on (Sepsis has 7,526 tie events).
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use crate::intern::{Interner, Sym};
+use crate::value::Attribute;
+
+/// "No value" in the interned optional columns (lifecycle, resource).
+pub const NONE: Sym = Sym::MAX;
+
+/// Log-level information that only matters for faithful export (XES header).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LogMeta {
+    pub attributes: Vec<Attribute>,
+    pub extensions: Vec<Extension>,
+    /// (scope, default attributes) for XES `<global>` elements.
+    pub globals: Vec<(String, Vec<Attribute>)>,
+    /// (name, keys) for XES `<classifier>` elements.
+    pub classifiers: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Extension {
+    pub name: String,
+    pub prefix: String,
+    pub uri: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Log {
+    pub activities: Interner,
+    /// Attribute keys, string values, lifecycles and resources.
+    pub strings: Interner,
+    pub meta: LogMeta,
+    case_ids: Vec<Box<str>>,
+    case_offsets: Vec<u32>,
+    case_attributes: Vec<Vec<Attribute>>,
+    activity: Vec<Sym>,
+    time: Vec<i64>,
+    time_offset: Vec<i32>,
+    start_time: Option<Vec<Option<i64>>>,
+    lifecycle: Vec<Sym>,
+    resource: Vec<Sym>,
+    event_attributes: Vec<Vec<Attribute>>,
+}
+
+impl Log {
+    pub fn num_cases(&self) -> usize {
+        self.case_ids.len()
+    }
+
+    pub fn num_events(&self) -> usize {
+        self.activity.len()
+    }
+
+    pub fn case_range(&self, case: usize) -> Range<usize> {
+        self.case_offsets[case] as usize..self.case_offsets[case + 1] as usize
+    }
+
+    pub fn case_id(&self, case: usize) -> &str {
+        &self.case_ids[case]
+    }
+
+    pub fn case_attributes(&self, case: usize) -> &[Attribute] {
+        &self.case_attributes[case]
+    }
+
+    /// The activity ids of one case, in event order.
+    pub fn case_activities(&self, case: usize) -> &[Sym] {
+        &self.activity[self.case_range(case)]
+    }
+
+    /// The UTC microsecond timestamps of one case, in event order (non-decreasing).
+    pub fn case_times(&self, case: usize) -> &[i64] {
+        &self.time[self.case_range(case)]
+    }
+
+    pub fn activity_column(&self) -> &[Sym] {
+        &self.activity
+    }
+
+    pub fn time_column(&self) -> &[i64] {
+        &self.time
+    }
+
+    pub fn activity_name(&self, activity: Sym) -> &str {
+        self.activities.resolve(activity)
+    }
+
+    pub fn activity(&self, event: usize) -> Sym {
+        self.activity[event]
+    }
+
+    pub fn time(&self, event: usize) -> i64 {
+        self.time[event]
+    }
+
+    /// The UTC offset, in seconds, the event's timestamp was written with.
+    pub fn time_offset(&self, event: usize) -> i32 {
+        self.time_offset[event]
+    }
+
+    pub fn start_time(&self, event: usize) -> Option<i64> {
+        self.start_time.as_ref().and_then(|column| column[event])
+    }
+
+    pub fn has_start_times(&self) -> bool {
+        self.start_time.is_some()
+    }
+
+    pub fn lifecycle(&self, event: usize) -> Option<&str> {
+        let sym = self.lifecycle[event];
+        (sym != NONE).then(|| self.strings.resolve(sym))
+    }
+
+    pub fn resource(&self, event: usize) -> Option<&str> {
+        let sym = self.resource[event];
+        (sym != NONE).then(|| self.strings.resolve(sym))
+    }
+
+    pub fn event_attributes(&self, event: usize) -> &[Attribute] {
+        &self.event_attributes[event]
+    }
+
+    /// A new log with only the events `keep` accepts; cases left empty disappear. Event
+    /// order is unchanged, so the log stays sorted.
+    pub fn retain_events(&self, mut keep: impl FnMut(usize) -> bool) -> Log {
+        let mut out = Log {
+            activities: self.activities.clone(),
+            strings: self.strings.clone(),
+            meta: self.meta.clone(),
+            start_time: self.start_time.as_ref().map(|_| Vec::new()),
+            case_offsets: vec![0],
+            ..Log::default()
+        };
+        for case in 0..self.num_cases() {
+            let before = out.activity.len();
+            for event in self.case_range(case) {
+                if !keep(event) {
+                    continue;
+                }
+                out.activity.push(self.activity[event]);
+                out.time.push(self.time[event]);
+                out.time_offset.push(self.time_offset[event]);
+                if let (Some(column), Some(source)) = (&mut out.start_time, &self.start_time) {
+                    column.push(source[event]);
+                }
+                out.lifecycle.push(self.lifecycle[event]);
+                out.resource.push(self.resource[event]);
+                out.event_attributes
+                    .push(self.event_attributes[event].clone());
+            }
+            if out.activity.len() > before {
+                out.case_ids.push(self.case_ids[case].clone());
+                out.case_attributes.push(self.case_attributes[case].clone());
+                out.case_offsets.push(out.activity.len() as u32);
+            }
+        }
+        out
+    }
+
+    /// A new log with only the cases `keep` accepts.
+    pub fn retain_cases(&self, mut keep: impl FnMut(usize) -> bool) -> Log {
+        let mut case_keep = vec![false; self.num_cases()];
+        for (case, flag) in case_keep.iter_mut().enumerate() {
+            *flag = keep(case);
+        }
+        let mut event_case = Vec::with_capacity(self.num_events());
+        for case in 0..self.num_cases() {
+            event_case.extend(self.case_range(case).map(|_| case));
+        }
+        self.retain_events(|event| case_keep[event_case[event]])
+    }
+}
+
+/// One event as an importer hands it to the [`LogBuilder`].
+#[derive(Debug, Clone, Default)]
+pub struct NewEvent {
+    pub activity: Sym,
+    /// UTC microseconds; `None` when the source had no timestamp.
+    pub time: Option<i64>,
+    pub time_offset: i32,
+    pub start_time: Option<i64>,
+    pub lifecycle: Option<Sym>,
+    pub resource: Option<Sym>,
+    pub attributes: Vec<Attribute>,
+}
+
+/// Collects events in file order, in any case order (CSV rows interleave cases), and sorts
+/// them into a [`Log`] at the end.
+#[derive(Debug, Default)]
+pub struct LogBuilder {
+    log: Log,
+    case_index: HashMap<Box<str>, u32>,
+    event_case: Vec<u32>,
+    times: Vec<Option<i64>>,
+    any_start_time: bool,
+    start_times: Vec<Option<i64>>,
+}
+
+impl LogBuilder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn activities(&mut self) -> &mut Interner {
+        &mut self.log.activities
+    }
+
+    pub fn strings(&mut self) -> &mut Interner {
+        &mut self.log.strings
+    }
+
+    pub fn meta(&mut self) -> &mut LogMeta {
+        &mut self.log.meta
+    }
+
+    /// The case named `id`, created on first sight. Two traces with the same name become one
+    /// case, as in pm4py, where the case is just a column value.
+    pub fn case(&mut self, id: &str) -> u32 {
+        if let Some(&case) = self.case_index.get(id) {
+            return case;
+        }
+        let case = self.log.case_ids.len() as u32;
+        self.log.case_ids.push(id.into());
+        self.log.case_attributes.push(Vec::new());
+        self.case_index.insert(id.into(), case);
+        case
+    }
+
+    pub fn case_attributes(&mut self, case: u32) -> &mut Vec<Attribute> {
+        &mut self.log.case_attributes[case as usize]
+    }
+
+    pub fn num_events(&self) -> usize {
+        self.event_case.len()
+    }
+
+    pub fn push(&mut self, case: u32, event: NewEvent) {
+        self.event_case.push(case);
+        self.log.activity.push(event.activity);
+        self.times.push(event.time);
+        self.log.time_offset.push(event.time_offset);
+        self.any_start_time |= event.start_time.is_some();
+        self.start_times.push(event.start_time);
+        self.log.lifecycle.push(event.lifecycle.unwrap_or(NONE));
+        self.log.resource.push(event.resource.unwrap_or(NONE));
+        self.log.event_attributes.push(event.attributes);
+    }
+
+    /// Groups events by case (first-seen case order), fills missing timestamps and stably
+    /// sorts each case by time. Cases without events are dropped.
+    ///
+    /// An event without a timestamp takes the time of the event before it in the same case
+    /// (file order), or of the first timed event after it when it comes first, so it keeps
+    /// its place in the sequence; a case with no timestamp at all gets time 0 throughout.
+    pub fn finish(self) -> Log {
+        let LogBuilder {
+            log: mut source,
+            event_case,
+            times,
+            any_start_time,
+            start_times,
+            ..
+        } = self;
+        let num_cases = source.case_ids.len();
+        let mut counts = vec![0u32; num_cases + 1];
+        for &case in &event_case {
+            counts[case as usize + 1] += 1;
+        }
+        for case in 0..num_cases {
+            counts[case + 1] += counts[case];
+        }
+        let offsets = counts.clone();
+        let mut next = counts;
+        let mut order = vec![0u32; event_case.len()];
+        for (event, &case) in event_case.iter().enumerate() {
+            order[next[case as usize] as usize] = event as u32;
+            next[case as usize] += 1;
+        }
+        let mut filled = vec![0i64; times.len()];
+        for case in 0..num_cases {
+            let segment = &mut order[offsets[case] as usize..offsets[case + 1] as usize];
+            let first_known = segment
+                .iter()
+                .find_map(|&event| times[event as usize])
+                .unwrap_or(0);
+            let mut previous = first_known;
+            for &event in segment.iter() {
+                previous = times[event as usize].unwrap_or(previous);
+                filled[event as usize] = previous;
+            }
+            segment.sort_by_key(|&event| filled[event as usize]);
+        }
+
+        let mut log = Log {
+            activities: std::mem::take(&mut source.activities),
+            strings: std::mem::take(&mut source.strings),
+            meta: std::mem::take(&mut source.meta),
+            ..Log::default()
+        };
+        log.case_offsets.push(0);
+        let mut event_attributes: Vec<Option<Vec<Attribute>>> =
+            source.event_attributes.into_iter().map(Some).collect();
+        let mut case_attributes: Vec<Option<Vec<Attribute>>> =
+            source.case_attributes.into_iter().map(Some).collect();
+        let start_column = any_start_time.then(|| Vec::with_capacity(order.len()));
+        log.start_time = start_column;
+        for case in 0..num_cases {
+            let segment = &order[offsets[case] as usize..offsets[case + 1] as usize];
+            if segment.is_empty() {
+                continue;
+            }
+            for &event in segment {
+                let event = event as usize;
+                log.activity.push(source.activity[event]);
+                log.time.push(filled[event]);
+                log.time_offset.push(source.time_offset[event]);
+                if let Some(column) = &mut log.start_time {
+                    column.push(start_times[event]);
+                }
+                log.lifecycle.push(source.lifecycle[event]);
+                log.resource.push(source.resource[event]);
+                log.event_attributes
+                    .push(event_attributes[event].take().unwrap_or_default());
+            }
+            log.case_ids
+                .push(std::mem::take(&mut source.case_ids[case]));
+            log.case_attributes
+                .push(case_attributes[case].take().unwrap_or_default());
+            log.case_offsets.push(log.activity.len() as u32);
+        }
+        log
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(builder: &mut LogBuilder, activity: &str, time: Option<i64>) -> NewEvent {
+        NewEvent {
+            activity: builder.activities().intern(activity),
+            time,
+            ..NewEvent::default()
+        }
+    }
+
+    #[test]
+    fn interleaved_cases_are_grouped_and_stably_sorted() {
+        let mut builder = LogBuilder::new();
+        let rows = [
+            ("1", "a", 10),
+            ("2", "x", 5),
+            ("1", "b", 10),
+            ("2", "y", 1),
+            ("1", "c", 3),
+        ];
+        for (case, activity, time) in rows {
+            let case = builder.case(case);
+            let new = event(&mut builder, activity, Some(time));
+            builder.push(case, new);
+        }
+        let log = builder.finish();
+        let names = |case| -> Vec<&str> {
+            log.case_activities(case)
+                .iter()
+                .map(|&activity| log.activity_name(activity))
+                .collect()
+        };
+        assert_eq!(log.num_cases(), 2);
+        assert_eq!(names(0), ["c", "a", "b"]);
+        assert_eq!(names(1), ["y", "x"]);
+        assert_eq!(log.case_times(0), [3, 10, 10]);
+    }
+
+    #[test]
+    fn missing_time_keeps_place_after_previous_event() {
+        let mut builder = LogBuilder::new();
+        let case = builder.case("c");
+        for (activity, time) in [("a", Some(5)), ("b", None), ("c", Some(7)), ("d", Some(6))] {
+            let new = event(&mut builder, activity, time);
+            builder.push(case, new);
+        }
+        let empty = builder.case("empty");
+        assert_eq!(empty, 1);
+        let log = builder.finish();
+        assert_eq!(log.num_cases(), 1);
+        assert_eq!(log.case_times(0), [5, 5, 6, 7]);
+    }
+}
