@@ -41,9 +41,9 @@ Areas of Flowbot (each arrives as its subcommands are built; `flowbot --help` li
 build has):
   mine      process maps, variants and bottlenecks from event logs (XES, CSV, OCEL 2.0)
   run       run, check and document bot scripts (rhai) locally
-  serve     the control plane: bots, agents, jobs, schedules, triggers, work queues
+  serve     the control plane: jobs and leases today; bots, schedules, triggers, queues next
   agent     a robot that leases jobs from the control plane
-  ctl       the control plane's command-line client
+  ctl       the control plane's command-line client (jobs, agents)
   watch     start a bot for every file that lands in a folder
 
 Settings are layered: built-in defaults < flowbot.toml < FLOWBOT_* environment < flags.
@@ -80,6 +80,10 @@ pub(crate) enum Command {
     /// Inspect Flowbot's settings
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Run the control plane: jobs, leases to agents, run history
+    Serve(crate::commands::serve::ServeArgs),
+    /// Talk to a running control plane: jobs, agents
+    Ctl(crate::commands::ctl::CtlArgs),
 }
 
 #[derive(Debug, Subcommand)]

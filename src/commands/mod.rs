@@ -1,6 +1,8 @@
 //! One module per subcommand; each returns the process exit code.
 
 mod config;
+pub(crate) mod ctl;
+pub(crate) mod serve;
 
 use std::process::ExitCode;
 
@@ -10,5 +12,7 @@ use crate::config::Resolved;
 pub(crate) fn run(command: Command, settings: &Resolved) -> anyhow::Result<ExitCode> {
     match command {
         Command::Config(ConfigCommand::Show) => config::show(settings),
+        Command::Serve(args) => serve::serve_command(&args, settings),
+        Command::Ctl(args) => ctl::ctl(&args, settings),
     }
 }

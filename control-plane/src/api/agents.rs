@@ -1,0 +1,109 @@
+//! The agent protocol: one endpoint that takes an `Envelope<AgentMessage>` and answers an
+//! `Envelope<ControlMessage>`, plus the agent list for operators.
+
+use axum::Json;
+use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use axum::http::StatusCode;
+use flowbot_model::wire::{AgentMessage, ControlMessage, Envelope, LeaseRequest};
+use tokio::time::Instant;
+
+use super::{AppError, AppState};
+use crate::store::AgentRecord;
+
+pub(super) async fn list(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<AgentRecord>>, AppError> {
+    Ok(Json(state.with_store(|store| store.agents()).await?))
+}
+
+pub(super) async fn exchange(
+    State(state): State<AppState>,
+    body: Result<Json<Envelope<AgentMessage>>, JsonRejection>,
+) -> Result<Json<Envelope<ControlMessage>>, AppError> {
+    let Json(envelope) = body?;
+    let message = envelope.open().map_err(|mismatch| {
+        AppError::new(
+            StatusCode::BAD_REQUEST,
+            "protocol_mismatch",
+            mismatch.to_string(),
+        )
+    })?;
+    let now = chrono::Utc::now;
+    let policy = state.policy;
+    let answer = match message {
+        AgentMessage::Register(registration) => {
+            let agent_id = state
+                .with_store(move |store| store.register_agent(&registration, now()))
+                .await?;
+            ControlMessage::Registered { agent_id }
+        }
+        AgentMessage::RequestLease(request) => lease_or_wait(&state, request).await?,
+        AgentMessage::Heartbeat(heartbeat) => ControlMessage::HeartbeatAck(
+            state
+                .with_store(move |store| store.heartbeat(&heartbeat, now(), &policy))
+                .await?,
+        ),
+        AgentMessage::StepEvents(batch) => {
+            let lease_id = batch.lease_id.clone();
+            match state
+                .with_store(move |store| store.append_events(&batch, now()))
+                .await
+            {
+                Ok(()) => ControlMessage::Accepted,
+                Err(error) if error.is_lease_lost() => ControlMessage::LeaseLost { lease_id },
+                Err(error) => return Err(error),
+            }
+        }
+        AgentMessage::Result(result) => {
+            let lease_id = result.lease_id.clone();
+            match state
+                .with_store(move |store| store.finish(&result, now(), &policy))
+                .await
+            {
+                Ok(_) => {
+                    // A system failure may have requeued the job for another attempt.
+                    state.work_available.notify_waiters();
+                    ControlMessage::Accepted
+                }
+                Err(error) if error.is_lease_lost() => ControlMessage::LeaseLost { lease_id },
+                Err(error) => return Err(error),
+            }
+        }
+    };
+    Ok(Json(Envelope::new(answer)))
+}
+
+/// Long poll: lease at once if a job is ready, else wait until one may be or the poll ends.
+async fn lease_or_wait(
+    state: &AppState,
+    request: LeaseRequest,
+) -> Result<ControlMessage, AppError> {
+    if request.free_slots == 0 {
+        return Ok(ControlMessage::NoWork);
+    }
+    let deadline = Instant::now() + state.long_poll;
+    loop {
+        // Register interest before looking, so a job enqueued in between still wakes us.
+        let notified = state.work_available.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        let agent = request.agent_id.clone();
+        let policy = state.policy;
+        if let Some(lease) = state
+            .with_store(move |store| store.lease_next(&agent, chrono::Utc::now(), &policy))
+            .await?
+        {
+            return Ok(ControlMessage::Lease(lease));
+        }
+        if tokio::time::timeout_at(deadline, notified).await.is_err() {
+            return Ok(ControlMessage::NoWork);
+        }
+    }
+}
+
+impl AppError {
+    fn is_lease_lost(&self) -> bool {
+        self.code == "lease_lost"
+    }
+}

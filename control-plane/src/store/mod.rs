@@ -1,0 +1,218 @@
+//! What the control plane keeps, behind a trait so a PostgreSQL store can follow SQLite.
+//!
+//! Every method takes `now` so lease expiry and retry backoff are tested without sleeping.
+
+mod sqlite;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use flowbot_model::wire::{
+    BotRef, Capability, Heartbeat, HeartbeatAck, Job, JobError, JobResult, Lease, Registration,
+    StepEventBatch,
+};
+use flowbot_model::{AgentId, Event, JobId, LeaseId};
+use serde::{Deserialize, Serialize};
+
+pub use sqlite::SqliteStore;
+
+/// A job as submitted by a person, a schedule, a trigger or a queue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewJob {
+    pub bot: BotRef,
+    #[serde(default)]
+    pub inputs: BTreeMap<String, serde_json::Value>,
+    #[serde(default)]
+    pub priority: i32,
+    #[serde(default)]
+    pub required_labels: Vec<String>,
+    #[serde(default)]
+    pub required_capabilities: Vec<Capability>,
+    #[serde(default = "default_timeout_s")]
+    pub timeout_s: u64,
+    #[serde(default = "default_max_attempts")]
+    pub max_attempts: u32,
+}
+
+fn default_timeout_s() -> u64 {
+    3600
+}
+
+fn default_max_attempts() -> u32 {
+    3
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    Queued,
+    Leased,
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled,
+    TimedOut,
+}
+
+impl JobState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Queued => "queued",
+            JobState::Leased => "leased",
+            JobState::Running => "running",
+            JobState::Succeeded => "succeeded",
+            JobState::Failed => "failed",
+            JobState::Cancelled => "cancelled",
+            JobState::TimedOut => "timed_out",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            JobState::Queued,
+            JobState::Leased,
+            JobState::Running,
+            JobState::Succeeded,
+            JobState::Failed,
+            JobState::Cancelled,
+            JobState::TimedOut,
+        ]
+        .into_iter()
+        .find(|state| state.as_str() == text)
+    }
+
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            JobState::Succeeded | JobState::Failed | JobState::Cancelled | JobState::TimedOut
+        )
+    }
+}
+
+/// A job with everything the control plane knows about it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobRecord {
+    #[serde(flatten)]
+    pub job: Job,
+    pub state: JobState,
+    /// A retried job is not leased before this.
+    pub not_before: DateTime<Utc>,
+    pub cancel_requested: bool,
+    pub outputs: BTreeMap<String, serde_json::Value>,
+    pub error: Option<JobError>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentRecord {
+    pub id: AgentId,
+    #[serde(flatten)]
+    pub registration: Registration,
+    pub registered_at: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct JobFilter {
+    pub state: Option<JobState>,
+    pub bot: Option<String>,
+    pub limit: Option<u32>,
+}
+
+/// How long leases last and how retries back off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeasePolicy {
+    /// A lease not renewed by a heartbeat within this time expires.
+    pub lease_for: Duration,
+    /// What agents are told: heartbeat at least this often (a third of `lease_for`).
+    pub heartbeat_every: Duration,
+    /// Delay before retry n is `retry_backoff * 2^(n-1)`.
+    pub retry_backoff: Duration,
+}
+
+impl Default for LeasePolicy {
+    fn default() -> Self {
+        Self {
+            lease_for: Duration::from_secs(30),
+            heartbeat_every: Duration::from_secs(10),
+            retry_backoff: Duration::from_secs(5),
+        }
+    }
+}
+
+impl LeasePolicy {
+    pub(crate) fn backoff(&self, attempt: u32) -> Duration {
+        self.retry_backoff
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(16))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no {kind} with id {id}")]
+    NotFound { kind: &'static str, id: String },
+    /// The lease expired (the job went back to the queue) or was already finished differently.
+    #[error(
+        "lease {0} is no longer held: its job was requeued or finished; stop and do not report further"
+    )]
+    LeaseLost(LeaseId),
+    #[error("job {id} is already {state:?}")]
+    AlreadyFinal { id: JobId, state: JobState },
+    #[error("invalid request: {0}")]
+    Invalid(String),
+    #[error("store: {0}")]
+    Database(#[from] rusqlite::Error),
+    #[error("store: stored JSON is unreadable: {0}")]
+    Corrupt(#[from] serde_json::Error),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The control plane's persistent state. Implementations make each method one transaction.
+pub trait Store: Send + Sync {
+    fn register_agent(
+        &self,
+        registration: &Registration,
+        now: DateTime<Utc>,
+    ) -> StoreResult<AgentId>;
+    fn agents(&self) -> StoreResult<Vec<AgentRecord>>;
+
+    fn enqueue(&self, job: NewJob, now: DateTime<Utc>) -> StoreResult<JobRecord>;
+    fn job(&self, id: &JobId) -> StoreResult<JobRecord>;
+    fn jobs(&self, filter: &JobFilter) -> StoreResult<Vec<JobRecord>>;
+    /// A queued job is cancelled at once; a leased one is flagged and its agent told on the
+    /// next heartbeat.
+    fn cancel(&self, id: &JobId, now: DateTime<Utc>) -> StoreResult<JobRecord>;
+
+    /// Lease the most urgent ready job this agent can run (labels, capabilities), if any.
+    fn lease_next(
+        &self,
+        agent: &AgentId,
+        now: DateTime<Utc>,
+        policy: &LeasePolicy,
+    ) -> StoreResult<Option<Lease>>;
+    fn heartbeat(
+        &self,
+        heartbeat: &Heartbeat,
+        now: DateTime<Utc>,
+        policy: &LeasePolicy,
+    ) -> StoreResult<HeartbeatAck>;
+    /// Store a batch of step events; a batch already stored (same lease and seq) is ignored.
+    fn append_events(&self, batch: &StepEventBatch, now: DateTime<Utc>) -> StoreResult<()>;
+    /// Record a lease's result. Reporting the same result twice is harmless; reporting for a
+    /// lost lease is refused.
+    fn finish(
+        &self,
+        result: &JobResult,
+        now: DateTime<Utc>,
+        policy: &LeasePolicy,
+    ) -> StoreResult<JobRecord>;
+    /// Expire leases whose agents stopped heartbeating: their jobs are retried or failed.
+    fn expire_leases(&self, now: DateTime<Utc>, policy: &LeasePolicy) -> StoreResult<Vec<JobId>>;
+
+    /// The step events of every attempt of a job, in the order the agents sent them.
+    fn job_events(&self, id: &JobId) -> StoreResult<Vec<Event>>;
+}

@@ -1,0 +1,421 @@
+//! The store's promises, with explicit clocks: leases expire, jobs are retried by policy and
+//! never handed to two agents, late agents are refused, and nothing is lost across a reopen.
+
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use flowbot_control_plane::store::{JobState, LeasePolicy, NewJob, SqliteStore, Store, StoreError};
+use flowbot_model::wire::{
+    BotRef, Capability, ExceptionKind, Heartbeat, JobError, JobOutcome, JobResult, Registration,
+    StepEventBatch,
+};
+use flowbot_model::{AgentId, Event, ObjectRef};
+
+const POLICY: LeasePolicy = LeasePolicy {
+    lease_for: Duration::from_secs(30),
+    heartbeat_every: Duration::from_secs(10),
+    retry_backoff: Duration::from_secs(5),
+};
+
+fn at(seconds: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(1_800_000_000 + seconds, 0).unwrap()
+}
+
+fn job(bot: &str) -> NewJob {
+    serde_json::from_value(serde_json::json!({"bot": {"name": bot, "version": 1}})).unwrap()
+}
+
+fn agent(store: &SqliteStore, labels: &[&str], capabilities: &[Capability]) -> AgentId {
+    let registration = Registration {
+        name: "agent".to_owned(),
+        labels: labels.iter().map(|label| (*label).to_owned()).collect(),
+        capabilities: capabilities.to_vec(),
+        slots: 1,
+        agent_version: "test".to_owned(),
+    };
+    store.register_agent(&registration, at(0)).unwrap()
+}
+
+fn open() -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("cp.db")).unwrap();
+    (dir, store)
+}
+
+fn result(
+    lease: &flowbot_model::LeaseId,
+    outcome: JobOutcome,
+    error: Option<JobError>,
+) -> JobResult {
+    JobResult {
+        lease_id: lease.clone(),
+        outcome,
+        outputs: Default::default(),
+        error,
+        finished_at: at(0),
+    }
+}
+
+fn step(activity: &str) -> Event {
+    Event {
+        id: activity.into(),
+        activity: activity.to_owned(),
+        time: at(1).fixed_offset(),
+        start_time: None,
+        objects: vec![ObjectRef::case("run")],
+        resource: None,
+        lifecycle: None,
+        status: Default::default(),
+        attributes: Default::default(),
+    }
+}
+
+#[test]
+fn a_job_is_leased_once() {
+    let (_dir, store) = open();
+    let agent = agent(&store, &[], &[]);
+    let queued = store.enqueue(job("intake"), at(0)).unwrap();
+    assert_eq!(queued.state, JobState::Queued);
+
+    let lease = store
+        .lease_next(&agent, at(1), &POLICY)
+        .unwrap()
+        .expect("a lease");
+    assert_eq!(lease.job.id, queued.job.id);
+    assert_eq!(lease.job.attempt, 1);
+    assert_eq!(lease.expires_at, at(31));
+    assert_eq!(store.job(&queued.job.id).unwrap().state, JobState::Leased);
+    assert!(store.lease_next(&agent, at(2), &POLICY).unwrap().is_none());
+}
+
+#[test]
+fn jobs_go_by_priority_then_arrival_and_only_to_capable_agents() {
+    let (_dir, store) = open();
+    let plain = agent(&store, &[], &[]);
+    let finance_ocr = agent(&store, &["finance"], &[Capability::Ocr]);
+    let first = store.enqueue(job("first"), at(0)).unwrap();
+    let second = store.enqueue(job("second"), at(0)).unwrap();
+    let urgent = store
+        .enqueue(
+            NewJob {
+                priority: 10,
+                ..job("urgent")
+            },
+            at(0),
+        )
+        .unwrap();
+    let ocr = store
+        .enqueue(
+            NewJob {
+                priority: 100,
+                required_labels: vec!["finance".to_owned()],
+                required_capabilities: vec![Capability::Ocr],
+                ..job("ocr")
+            },
+            at(0),
+        )
+        .unwrap();
+
+    let order: Vec<_> = (0..3)
+        .map(|_| {
+            store
+                .lease_next(&plain, at(1), &POLICY)
+                .unwrap()
+                .unwrap()
+                .job
+                .id
+        })
+        .collect();
+    assert_eq!(order, vec![urgent.job.id, first.job.id, second.job.id]);
+    assert!(
+        store.lease_next(&plain, at(1), &POLICY).unwrap().is_none(),
+        "the OCR job needs label and capability"
+    );
+    assert_eq!(
+        store
+            .lease_next(&finance_ocr, at(1), &POLICY)
+            .unwrap()
+            .unwrap()
+            .job
+            .id,
+        ocr.job.id
+    );
+}
+
+#[test]
+fn an_expired_lease_requeues_with_backoff_and_refuses_the_late_agent() {
+    let (_dir, store) = open();
+    let dead = agent(&store, &[], &[]);
+    let alive = agent(&store, &[], &[]);
+    let queued = store.enqueue(job("intake"), at(0)).unwrap();
+    let old = store.lease_next(&dead, at(0), &POLICY).unwrap().unwrap();
+
+    assert!(store.expire_leases(at(29), &POLICY).unwrap().is_empty());
+    assert_eq!(
+        store.expire_leases(at(30), &POLICY).unwrap(),
+        vec![queued.job.id.clone()]
+    );
+    let requeued = store.job(&queued.job.id).unwrap();
+    assert_eq!(requeued.state, JobState::Queued);
+    assert_eq!(
+        requeued.not_before,
+        at(35),
+        "first retry waits retry_backoff"
+    );
+    assert!(
+        requeued
+            .error
+            .unwrap()
+            .message
+            .contains("stopped heartbeating")
+    );
+
+    assert!(store.lease_next(&alive, at(34), &POLICY).unwrap().is_none());
+    let new = store.lease_next(&alive, at(35), &POLICY).unwrap().unwrap();
+    assert_eq!(new.job.attempt, 2);
+    assert_ne!(new.lease_id, old.lease_id);
+
+    let late_events = StepEventBatch {
+        lease_id: old.lease_id.clone(),
+        seq: 0,
+        events: vec![step("late")],
+    };
+    assert!(matches!(
+        store.append_events(&late_events, at(36)),
+        Err(StoreError::LeaseLost(_))
+    ));
+    let late = store.finish(
+        &result(&old.lease_id, JobOutcome::Succeeded, None),
+        at(36),
+        &POLICY,
+    );
+    assert!(matches!(late, Err(StoreError::LeaseLost(_))));
+    assert_eq!(store.job(&queued.job.id).unwrap().state, JobState::Leased);
+
+    store
+        .finish(
+            &result(&new.lease_id, JobOutcome::Succeeded, None),
+            at(40),
+            &POLICY,
+        )
+        .unwrap();
+    assert_eq!(
+        store.job(&queued.job.id).unwrap().state,
+        JobState::Succeeded
+    );
+}
+
+#[test]
+fn a_job_fails_after_its_last_attempt_expires() {
+    let (_dir, store) = open();
+    let agent = agent(&store, &[], &[]);
+    let queued = store
+        .enqueue(
+            NewJob {
+                max_attempts: 2,
+                ..job("intake")
+            },
+            at(0),
+        )
+        .unwrap();
+    store.lease_next(&agent, at(0), &POLICY).unwrap().unwrap();
+    store.expire_leases(at(30), &POLICY).unwrap();
+    store.lease_next(&agent, at(35), &POLICY).unwrap().unwrap();
+    store.expire_leases(at(65), &POLICY).unwrap();
+    let failed = store.job(&queued.job.id).unwrap();
+    assert_eq!(failed.state, JobState::Failed);
+    assert!(failed.error.unwrap().message.contains("attempt 2 of 2"));
+    assert!(
+        store
+            .lease_next(&agent, at(1000), &POLICY)
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[test]
+fn heartbeats_renew_leases_and_report_lost_ones() {
+    let (_dir, store) = open();
+    let agent = agent(&store, &[], &[]);
+    store.enqueue(job("intake"), at(0)).unwrap();
+    let lease = store.lease_next(&agent, at(0), &POLICY).unwrap().unwrap();
+    let unknown = flowbot_model::LeaseId::from("not-a-lease");
+    let ack = store
+        .heartbeat(
+            &Heartbeat {
+                agent_id: agent.clone(),
+                leases: vec![lease.lease_id.clone(), unknown.clone()],
+            },
+            at(20),
+            &POLICY,
+        )
+        .unwrap();
+    assert_eq!(ack.renewed.get(&lease.lease_id), Some(&at(50)));
+    assert_eq!(ack.lost, vec![unknown]);
+    assert!(
+        store.expire_leases(at(45), &POLICY).unwrap().is_empty(),
+        "renewed until 50"
+    );
+}
+
+#[test]
+fn system_failures_retry_and_business_failures_do_not() {
+    let (_dir, store) = open();
+    let agent = agent(&store, &[], &[]);
+    let system = store.enqueue(job("system"), at(0)).unwrap();
+    let lease = store.lease_next(&agent, at(0), &POLICY).unwrap().unwrap();
+    let down = JobError {
+        kind: ExceptionKind::System,
+        message: "app down".to_owned(),
+    };
+    let record = store
+        .finish(
+            &result(&lease.lease_id, JobOutcome::Failed, Some(down.clone())),
+            at(1),
+            &POLICY,
+        )
+        .unwrap();
+    assert_eq!(record.state, JobState::Queued);
+    // Reporting the same result again (a retried request) changes nothing.
+    let again = store
+        .finish(
+            &result(&lease.lease_id, JobOutcome::Failed, Some(down)),
+            at(2),
+            &POLICY,
+        )
+        .unwrap();
+    assert_eq!(again, record);
+
+    let business = store.enqueue(job("business"), at(0)).unwrap();
+    let lease = store.lease_next(&agent, at(2), &POLICY).unwrap().unwrap();
+    assert_eq!(
+        lease.job.id, business.job.id,
+        "the retried job waits out its backoff"
+    );
+    let bad_row = JobError {
+        kind: ExceptionKind::Business,
+        message: "row 4: IBAN checksum".to_owned(),
+    };
+    let record = store
+        .finish(
+            &result(&lease.lease_id, JobOutcome::Failed, Some(bad_row)),
+            at(3),
+            &POLICY,
+        )
+        .unwrap();
+    assert_eq!(record.state, JobState::Failed);
+    assert_eq!(store.job(&system.job.id).unwrap().state, JobState::Queued);
+}
+
+#[test]
+fn cancel_stops_queued_jobs_at_once_and_running_ones_through_the_heartbeat() {
+    let (_dir, store) = open();
+    let agent = agent(&store, &[], &[]);
+    let running = store.enqueue(job("running"), at(0)).unwrap();
+    let lease = store.lease_next(&agent, at(0), &POLICY).unwrap().unwrap();
+    let queued = store.enqueue(job("queued"), at(0)).unwrap();
+
+    assert_eq!(
+        store.cancel(&queued.job.id, at(1)).unwrap().state,
+        JobState::Cancelled
+    );
+    assert!(matches!(
+        store.cancel(&queued.job.id, at(1)),
+        Err(StoreError::AlreadyFinal { .. })
+    ));
+
+    assert!(
+        store
+            .cancel(&running.job.id, at(1))
+            .unwrap()
+            .cancel_requested
+    );
+    let ack = store
+        .heartbeat(
+            &Heartbeat {
+                agent_id: agent,
+                leases: vec![lease.lease_id.clone()],
+            },
+            at(2),
+            &POLICY,
+        )
+        .unwrap();
+    assert_eq!(ack.cancel, vec![lease.lease_id.clone()]);
+    let done = store
+        .finish(
+            &result(&lease.lease_id, JobOutcome::Cancelled, None),
+            at(3),
+            &POLICY,
+        )
+        .unwrap();
+    assert_eq!(done.state, JobState::Cancelled);
+}
+
+#[test]
+fn step_events_are_stored_once_per_batch_and_read_in_order() {
+    let (_dir, store) = open();
+    let agent = agent(&store, &[], &[]);
+    let queued = store.enqueue(job("intake"), at(0)).unwrap();
+    let lease = store.lease_next(&agent, at(0), &POLICY).unwrap().unwrap();
+    let first = StepEventBatch {
+        lease_id: lease.lease_id.clone(),
+        seq: 0,
+        events: vec![step("open"), step("read")],
+    };
+    let second = StepEventBatch {
+        lease_id: lease.lease_id.clone(),
+        seq: 1,
+        events: vec![step("write")],
+    };
+    store.append_events(&first, at(1)).unwrap();
+    store.append_events(&first, at(2)).unwrap();
+    store.append_events(&second, at(3)).unwrap();
+    assert_eq!(store.job(&queued.job.id).unwrap().state, JobState::Running);
+    let activities: Vec<String> = store
+        .job_events(&queued.job.id)
+        .unwrap()
+        .into_iter()
+        .map(|event| event.activity)
+        .collect();
+    assert_eq!(activities, ["open", "read", "write"]);
+}
+
+#[test]
+fn jobs_survive_reopening_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cp.db");
+    let id = {
+        let store = SqliteStore::open(&path).unwrap();
+        store.enqueue(job("durable"), at(0)).unwrap().job.id
+    };
+    let store = SqliteStore::open(&path).unwrap();
+    let job = store.job(&id).unwrap();
+    assert_eq!(
+        job.job.bot,
+        BotRef {
+            name: "durable".to_owned(),
+            version: 1
+        }
+    );
+    assert_eq!(job.state, JobState::Queued);
+}
+
+#[test]
+fn invalid_jobs_are_refused_and_nothing_is_stored() {
+    let (_dir, store) = open();
+    assert!(matches!(
+        store.enqueue(job(" "), at(0)),
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        store.enqueue(
+            NewJob {
+                max_attempts: 0,
+                ..job("x")
+            },
+            at(0)
+        ),
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(store.jobs(&Default::default()).unwrap().is_empty());
+}

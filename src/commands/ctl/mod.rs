@@ -1,0 +1,146 @@
+//! `flowbot ctl`: the control plane's command-line client.
+
+mod client;
+mod table;
+
+use std::process::ExitCode;
+
+use anyhow::bail;
+use clap::{Args, Subcommand};
+use serde_json::{Value, json};
+
+use crate::cli::OutputFormat;
+use crate::config::Resolved;
+use client::Client;
+
+#[derive(Debug, Args)]
+pub(crate) struct CtlArgs {
+    /// The control plane's URL [default: setting server.url]
+    #[arg(long, global = true, value_name = "URL")]
+    server: Option<String>,
+    #[command(subcommand)]
+    command: CtlCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum CtlCommand {
+    /// List, show, create and cancel jobs
+    #[command(subcommand)]
+    Jobs(JobsCommand),
+    /// List registered agents
+    #[command(subcommand)]
+    Agents(AgentsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum JobsCommand {
+    /// Newest first
+    List {
+        /// queued, leased, running, succeeded, failed, cancelled or timed_out
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(long)]
+        bot: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// One job with its error and outputs
+    Show { id: String },
+    /// Queue a job for a bot version
+    Create {
+        #[arg(long)]
+        bot: String,
+        #[arg(long, default_value_t = 1)]
+        version: u32,
+        /// Job input, repeatable; the value is read as JSON when it parses, else as text
+        #[arg(long = "input", value_name = "KEY=VALUE")]
+        inputs: Vec<String>,
+        /// Higher runs first
+        #[arg(long, default_value_t = 0)]
+        priority: i32,
+        /// Only agents with this label may run it (repeatable)
+        #[arg(long = "label")]
+        labels: Vec<String>,
+        #[arg(long, default_value_t = 3)]
+        max_attempts: u32,
+    },
+    /// Cancel a queued job, or ask the agent running it to stop
+    Cancel { id: String },
+    /// The step events the job's runs reported
+    Events { id: String },
+}
+
+#[derive(Debug, Subcommand)]
+enum AgentsCommand {
+    List,
+}
+
+pub(crate) fn ctl(args: &CtlArgs, settings: &Resolved) -> anyhow::Result<ExitCode> {
+    let client = Client::new(args.server.as_deref().unwrap_or(&settings.value.server.url))?;
+    let format = settings.value.format;
+    let answer = match &args.command {
+        CtlCommand::Jobs(JobsCommand::List { state, bot, limit }) => {
+            let mut query = vec![("limit", limit.to_string())];
+            query.extend(state.iter().map(|state| ("state", state.clone())));
+            query.extend(bot.iter().map(|bot| ("bot", bot.clone())));
+            let jobs = client.get("/api/v1/jobs", &query)?;
+            return print(format, &jobs, || table::jobs(&jobs));
+        }
+        CtlCommand::Jobs(JobsCommand::Show { id }) => {
+            client.get(&format!("/api/v1/jobs/{id}"), &[])?
+        }
+        CtlCommand::Jobs(JobsCommand::Create {
+            bot,
+            version,
+            inputs,
+            priority,
+            labels,
+            max_attempts,
+        }) => {
+            let body = json!({
+                "bot": {"name": bot, "version": version},
+                "inputs": parse_inputs(inputs)?,
+                "priority": priority,
+                "required_labels": labels,
+                "max_attempts": max_attempts,
+            });
+            client.post("/api/v1/jobs", &body)?
+        }
+        CtlCommand::Jobs(JobsCommand::Cancel { id }) => {
+            client.post(&format!("/api/v1/jobs/{id}/cancel"), &json!({}))?
+        }
+        CtlCommand::Jobs(JobsCommand::Events { id }) => {
+            let events = client.get(&format!("/api/v1/jobs/{id}/events"), &[])?;
+            return print(format, &events, || table::events(&events));
+        }
+        CtlCommand::Agents(AgentsCommand::List) => {
+            let agents = client.get("/api/v1/agents", &[])?;
+            return print(format, &agents, || table::agents(&agents));
+        }
+    };
+    print(format, &answer, || table::job(&answer))
+}
+
+fn print(
+    format: OutputFormat,
+    value: &Value,
+    text: impl FnOnce() -> String,
+) -> anyhow::Result<ExitCode> {
+    match format {
+        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(value)?),
+        OutputFormat::Text => print!("{}", text()),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn parse_inputs(inputs: &[String]) -> anyhow::Result<serde_json::Map<String, Value>> {
+    let mut parsed = serde_json::Map::new();
+    for input in inputs {
+        let Some((key, value)) = input.split_once('=') else {
+            bail!("--input {input:?}: expected KEY=VALUE");
+        };
+        let value = serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_owned()));
+        parsed.insert(key.to_owned(), value);
+    }
+    Ok(parsed)
+}

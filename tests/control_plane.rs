@@ -1,0 +1,186 @@
+//! `flowbot serve` and `flowbot ctl` as real processes: the control plane keeps every job it
+//! acknowledged even when killed with SIGKILL mid-burst, and ctl reports errors in one line.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+
+const FLOWBOT: &str = env!("CARGO_BIN_EXE_flowbot");
+
+/// A `flowbot serve` child on a free port; killed (SIGKILL) when dropped.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Server {
+    fn start(db: &Path) -> Self {
+        let mut child = Command::new(FLOWBOT)
+            .args(["serve", "--listen", "127.0.0.1:0", "--db"])
+            .arg(db)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("flowbot serve starts");
+        let mut first_line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut first_line)
+            .expect("serve prints its address");
+        let url = first_line
+            .split_whitespace()
+            .find(|word| word.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no URL in {first_line:?}"))
+            .to_owned();
+        Self { child, url }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+fn ctl(server: &str, args: &[&str]) -> Output {
+    Command::new(FLOWBOT)
+        .args(["ctl", "--server", server])
+        .args(args)
+        .env_clear()
+        .output()
+        .expect("flowbot ctl starts")
+}
+
+fn json(output: &Output) -> serde_json::Value {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("JSON on stdout")
+}
+
+#[test]
+fn ctl_creates_lists_shows_and_cancels_jobs() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("cp.db"));
+    let created = json(&ctl(
+        &server.url,
+        &[
+            "--format",
+            "json",
+            "jobs",
+            "create",
+            "--bot",
+            "intake",
+            "--version",
+            "2",
+            "--input",
+            "count=3",
+            "--input",
+            "folder=/in",
+        ],
+    ));
+    assert_eq!(created["state"], "queued");
+    assert_eq!(created["inputs"]["count"], 3);
+    assert_eq!(created["inputs"]["folder"], "/in");
+    let id = created["id"].as_str().unwrap();
+
+    let listed = ctl(&server.url, &["jobs", "list"]);
+    let text = String::from_utf8(listed.stdout).unwrap();
+    assert!(text.lines().next().unwrap().starts_with("ID"), "{text}");
+    assert!(
+        text.contains(id) && text.contains("intake@2") && text.contains("queued"),
+        "{text}"
+    );
+
+    let cancelled = json(&ctl(
+        &server.url,
+        &["--format", "json", "jobs", "cancel", id],
+    ));
+    assert_eq!(cancelled["state"], "cancelled");
+    let again = ctl(&server.url, &["jobs", "cancel", id]);
+    assert_eq!(again.status.code(), Some(1));
+    let error = String::from_utf8(again.stderr).unwrap();
+    assert_eq!(error.lines().count(), 1, "{error}");
+    assert!(error.contains("already_final"), "{error}");
+}
+
+#[test]
+fn ctl_names_an_unreachable_server_and_unknown_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("cp.db"));
+    let missing = ctl(&server.url, &["jobs", "show", "no-such-job"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("not_found"));
+    let unreachable = ctl("http://127.0.0.1:9", &["jobs", "list"]);
+    assert_eq!(unreachable.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&unreachable.stderr)
+            .contains("cannot reach the control plane at http://127.0.0.1:9")
+    );
+    let bad_input = ctl(
+        &server.url,
+        &["jobs", "create", "--bot", "x", "--input", "no-equals-sign"],
+    );
+    assert!(String::from_utf8_lossy(&bad_input.stderr).contains("expected KEY=VALUE"));
+}
+
+#[test]
+fn every_acknowledged_job_survives_a_sigkill_during_a_burst() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cp.db");
+    let mut server = Server::start(&db);
+    let client = reqwest::blocking::Client::new();
+    let url = format!("{}/api/v1/jobs", server.url);
+    let (acknowledged_tx, acknowledged_rx) = std::sync::mpsc::channel::<String>();
+    let burst = std::thread::spawn(move || {
+        for n in 0..1000 {
+            let body =
+                serde_json::json!({"bot": {"name": "burst", "version": 1}, "inputs": {"n": n}});
+            match client.post(&url).json(&body).send() {
+                Ok(response) if response.status().is_success() => {
+                    let job: serde_json::Value = response.json().expect("JSON");
+                    acknowledged_tx
+                        .send(job["id"].as_str().unwrap().to_owned())
+                        .unwrap();
+                }
+                // The server died mid-burst: everything not acknowledged may be lost.
+                _ => break,
+            }
+        }
+    });
+    let mut acknowledged = Vec::new();
+    while acknowledged.len() < 300 {
+        acknowledged.push(acknowledged_rx.recv().expect("the burst runs"));
+    }
+    server.child.kill().unwrap(); // SIGKILL: no chance to flush or shut down.
+    server.child.wait().unwrap();
+    burst.join().unwrap();
+    acknowledged.extend(acknowledged_rx.try_iter());
+    assert!(acknowledged.len() < 1000, "the kill landed mid-burst");
+
+    let restarted = Server::start(&db);
+    let jobs = json(&ctl(
+        &restarted.url,
+        &[
+            "--format", "json", "jobs", "list", "--bot", "burst", "--limit", "5000",
+        ],
+    ));
+    let stored: std::collections::HashSet<&str> = jobs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|job| job["id"].as_str().unwrap())
+        .collect();
+    let lost: Vec<&String> = acknowledged
+        .iter()
+        .filter(|id| !stored.contains(id.as_str()))
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "{} of {} acknowledged jobs lost: {lost:?}",
+        lost.len(),
+        acknowledged.len()
+    );
+}
