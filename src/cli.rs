@@ -80,6 +80,9 @@ pub(crate) enum Command {
     /// Inspect Flowbot's settings
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Process mining: stats, variants, bottlenecks, maps and export from event logs
+    #[command(subcommand)]
+    Mine(Box<crate::commands::mine::MineCommand>),
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,6 +1,7 @@
 //! One module per subcommand; each returns the process exit code.
 
 mod config;
+pub(crate) mod mine;
 
 use std::process::ExitCode;
 
@@ -10,5 +11,6 @@ use crate::config::Resolved;
 pub(crate) fn run(command: Command, settings: &Resolved) -> anyhow::Result<ExitCode> {
     match command {
         Command::Config(ConfigCommand::Show) => config::show(settings),
+        Command::Mine(command) => mine::run(*command, settings),
     }
 }
