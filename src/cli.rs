@@ -84,6 +84,9 @@ pub(crate) enum Command {
     Serve(crate::commands::serve::ServeArgs),
     /// Talk to a running control plane: jobs, agents
     Ctl(crate::commands::ctl::CtlArgs),
+    /// Process mining: stats, variants, bottlenecks, maps and export from event logs
+    #[command(subcommand)]
+    Mine(Box<crate::commands::mine::MineCommand>),
 }
 
 #[derive(Debug, Subcommand)]

@@ -9,9 +9,12 @@
 
 pub mod analysis;
 pub mod diagnostic;
+pub mod export;
+pub mod filter;
 pub mod import;
 pub mod intern;
 pub mod log;
+pub mod map;
 pub mod ocel;
 pub mod time;
 pub mod value;

@@ -2,6 +2,7 @@
 
 mod config;
 pub(crate) mod ctl;
+pub(crate) mod mine;
 pub(crate) mod serve;
 
 use std::process::ExitCode;
@@ -14,5 +15,6 @@ pub(crate) fn run(command: Command, settings: &Resolved) -> anyhow::Result<ExitC
         Command::Config(ConfigCommand::Show) => config::show(settings),
         Command::Serve(args) => serve::serve_command(&args, settings),
         Command::Ctl(args) => ctl::ctl(&args, settings),
+        Command::Mine(command) => mine::run(*command, settings),
     }
 }

@@ -56,3 +56,31 @@ impl Dfg {
         self.edges.iter().map(|edge| edge.count).sum()
     }
 }
+
+impl Dfg {
+    /// Disco-style path slider: keeps the most frequent edges, `percent` (0–100) of them
+    /// rounded up, at least one when there are any; ties by (from, to) order. Order is kept.
+    pub fn keep_paths_percent(&mut self, percent: f64) {
+        if self.edges.is_empty() {
+            return;
+        }
+        let keep = ((percent / 100.0 * self.edges.len() as f64).ceil() as usize)
+            .clamp(1, self.edges.len());
+        let mut ranked: Vec<usize> = (0..self.edges.len()).collect();
+        ranked.sort_by(|&a, &b| {
+            self.edges[b]
+                .count
+                .cmp(&self.edges[a].count)
+                .then(a.cmp(&b))
+        });
+        let mut chosen = vec![false; self.edges.len()];
+        for &index in ranked.iter().take(keep) {
+            chosen[index] = true;
+        }
+        let mut index = 0;
+        self.edges.retain(|_| {
+            index += 1;
+            chosen[index - 1]
+        });
+    }
+}

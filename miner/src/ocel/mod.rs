@@ -141,10 +141,26 @@ impl Ocel {
                     event_id_key,
                     Value::Id(builder.strings().intern(&event.id)),
                 )];
+                let (mut lifecycle, mut resource, mut start_time) = (None, None, None);
+                // The standard XES keys become the log's columns, so a case-centric log
+                // exported to OCEL and read back has them where it had them.
                 for (name, value) in &event.attributes {
-                    let key = builder.strings().intern(name);
-                    let value = Value::from_model(value, builder.strings());
-                    attributes.push(Attribute::new(key, value));
+                    match (name.as_str(), value) {
+                        ("lifecycle:transition", AttributeValue::String(text)) => {
+                            lifecycle = Some(builder.strings().intern(text));
+                        }
+                        ("org:resource", AttributeValue::String(text)) => {
+                            resource = Some(builder.strings().intern(text));
+                        }
+                        ("start_timestamp", AttributeValue::Date(date)) => {
+                            start_time = Some(date.timestamp_micros());
+                        }
+                        _ => {
+                            let key = builder.strings().intern(name);
+                            let value = Value::from_model(value, builder.strings());
+                            attributes.push(Attribute::new(key, value));
+                        }
+                    }
                 }
                 let activity = builder.activities().intern(&event.activity);
                 builder.push(
@@ -153,8 +169,10 @@ impl Ocel {
                         activity,
                         time: Some(event.time.timestamp_micros()),
                         time_offset: event.time.offset().local_minus_utc(),
+                        start_time,
+                        lifecycle,
+                        resource,
                         attributes,
-                        ..NewEvent::default()
                     },
                 );
             }
