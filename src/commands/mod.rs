@@ -1,6 +1,9 @@
 //! One module per subcommand; each returns the process exit code.
 
+pub(crate) mod check;
 mod config;
+pub(crate) mod run;
+pub(crate) mod steps;
 
 use std::process::ExitCode;
 
@@ -10,5 +13,8 @@ use crate::config::Resolved;
 pub(crate) fn run(command: Command, settings: &Resolved) -> anyhow::Result<ExitCode> {
     match command {
         Command::Config(ConfigCommand::Show) => config::show(settings),
+        Command::Run(args) => run::run(&args, settings),
+        Command::Check(args) => check::check(&args, settings),
+        Command::Steps(args) => steps::steps(&args, settings),
     }
 }
