@@ -87,6 +87,12 @@ pub(crate) enum Command {
     /// Process mining: stats, variants, bottlenecks, maps and export from event logs
     #[command(subcommand)]
     Mine(Box<crate::commands::mine::MineCommand>),
+    /// Run a bot script locally, with a progress line per step
+    Run(crate::commands::run::RunArgs),
+    /// Check bot scripts without running them: syntax, unknown steps, arguments
+    Check(crate::commands::check::CheckArgs),
+    /// Show the step catalogue, or one step's documentation
+    Steps(crate::commands::steps::StepsArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,4 +1,23 @@
-//! The Flowbot robot: runs sandboxed rhai scripts whose steps drive browsers, desktop apps,
-//! OCR and NLP, and emits one `flowbot_model::Event` per step.
+//! The Flowbot robot: runs sandboxed rhai scripts whose steps work on files, spreadsheets and
+//! HTTP services, and emits one `flowbot_model::Event` per step.
 //!
-//! The runtime arrives with the "Agent I" issue; this crate is the seam it plugs into.
+//! - [`sandbox`]: the one engine constructor and its limits, cancel and module resolver.
+//! - [`catalogue`]: step specs (name, doc, typed params, example) registered with rhai metadata.
+//! - [`runtime`]: what a run's steps share, and the wrapper that emits one event per step.
+//! - [`run`]: a local run and its folder; [`check`]: static checks of scripts.
+//! - [`events`], [`secrets`], [`error`]: sinks, secret stores and redaction, typed errors.
+
+pub mod catalogue;
+pub mod check;
+pub mod error;
+pub mod events;
+pub mod run;
+pub mod runtime;
+pub mod sandbox;
+pub mod secrets;
+mod steps;
+
+pub use catalogue::{Catalogue, StepSpec};
+pub use error::{AgentError, ScriptError};
+pub use run::{RunOptions, RunReport, build_engine, catalogue, run_script};
+pub use sandbox::{CancelToken, Limits};

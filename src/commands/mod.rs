@@ -1,9 +1,12 @@
 //! One module per subcommand; each returns the process exit code.
 
+pub(crate) mod check;
 mod config;
 pub(crate) mod ctl;
 pub(crate) mod mine;
+pub(crate) mod run;
 pub(crate) mod serve;
+pub(crate) mod steps;
 
 use std::process::ExitCode;
 
@@ -16,5 +19,8 @@ pub(crate) fn run(command: Command, settings: &Resolved) -> anyhow::Result<ExitC
         Command::Serve(args) => serve::serve_command(&args, settings),
         Command::Ctl(args) => ctl::ctl(&args, settings),
         Command::Mine(command) => mine::run(*command, settings),
+        Command::Run(args) => run::run(&args, settings),
+        Command::Check(args) => check::check(&args, settings),
+        Command::Steps(args) => steps::steps(&args, settings),
     }
 }

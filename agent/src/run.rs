@@ -1,0 +1,284 @@
+//! One local run of a bot script: its folder, engine, events, and the report at the end.
+//!
+//! ```text
+//! <runs dir>/<run id>/
+//!   events.jsonl   one flowbot_model::Event per step
+//!   run.log        redacted log lines, print/debug output, step outcomes
+//!   outputs.json   the values the script set with output(name, value)
+//!   run.json       the summary: outcome, error with file:line:col, counts, times
+//!   artifacts/     files the script writes for people (reports, screenshots later)
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::{DateTime, Utc};
+use flowbot_model::ids::RunId;
+use flowbot_model::wire::{ExceptionKind, JobOutcome};
+use rhai::Engine;
+use serde::Serialize;
+
+use crate::catalogue::{Catalogue, Registrar};
+use crate::error::{AgentError, ScriptError, script_error, terminated_reason};
+use crate::events::{EventSink, JsonlSink, MemorySink, Tee};
+use crate::runtime::{FileRoots, Runtime, RuntimeParts};
+use crate::sandbox::{CancelToken, Limits, Stopper, TERMINATED_CANCELLED, sandboxed_engine};
+use crate::secrets::{SecretChain, SecretStore};
+
+/// Everything a local run needs to know.
+pub struct RunOptions {
+    pub script: PathBuf,
+    /// The folder file steps resolve relative paths against (besides the run folder).
+    pub files_root: PathBuf,
+    /// Where run folders are created (`<data_dir>/runs`).
+    pub runs_dir: PathBuf,
+    /// The bot's name in events' resource; defaults to the script's file stem.
+    pub bot: Option<String>,
+    /// This agent's name in events' resource.
+    pub agent: String,
+    pub inputs: BTreeMap<String, serde_json::Value>,
+    pub secrets: Box<dyn SecretStore>,
+    pub limits: Limits,
+    pub dry_run: bool,
+    pub cancel: CancelToken,
+    /// Print log lines and step outcomes to stderr as they happen.
+    pub echo_log: bool,
+    /// Receives every event besides `events.jsonl` (the CLI's progress line, a control plane).
+    pub extra_sink: Option<Box<dyn EventSink>>,
+}
+
+impl RunOptions {
+    /// Options with production limits, no secrets and no inputs.
+    pub fn new(
+        script: impl Into<PathBuf>,
+        files_root: impl Into<PathBuf>,
+        runs_dir: impl Into<PathBuf>,
+    ) -> Self {
+        Self {
+            script: script.into(),
+            files_root: files_root.into(),
+            runs_dir: runs_dir.into(),
+            bot: None,
+            agent: "local".to_owned(),
+            inputs: BTreeMap::new(),
+            secrets: Box::new(SecretChain::default()),
+            limits: Limits::default(),
+            dry_run: false,
+            cancel: CancelToken::new(),
+            echo_log: false,
+            extra_sink: None,
+        }
+    }
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    pub run_id: RunId,
+    pub bot: String,
+    pub script: String,
+    pub run_dir: PathBuf,
+    pub outcome: JobOutcome,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ScriptError>,
+    pub outputs: BTreeMap<String, serde_json::Value>,
+    pub events: u64,
+    pub dry_run: bool,
+    pub started: DateTime<Utc>,
+    pub finished: DateTime<Utc>,
+}
+
+/// Builds the sandboxed engine for `runtime` with every step registered and print/debug
+/// routed to the redacted run log.
+pub fn build_engine(
+    limits: &Limits,
+    package_dir: &Path,
+    runtime: &Arc<Runtime>,
+) -> (Engine, Catalogue) {
+    let mut engine = sandboxed_engine(limits, package_dir, runtime.stopper.clone());
+    let printer = Arc::clone(runtime);
+    engine.on_print(move |text| printer.log_line("print", text));
+    let debugger = Arc::clone(runtime);
+    engine.on_debug(move |text, source, position| {
+        let place = match (source, position.line()) {
+            (Some(source), Some(line)) => format!("{source}:{line} "),
+            (None, Some(line)) => format!("line {line} "),
+            _ => String::new(),
+        };
+        debugger.log_line("debug", &format!("{place}{text}"));
+    });
+    let mut registrar = Registrar::new(&mut engine);
+    crate::steps::register_all(&mut registrar, runtime);
+    let catalogue = registrar.finish();
+    (engine, catalogue)
+}
+
+/// A runtime that touches nothing: for checking scripts, listing the catalogue, benchmarks.
+pub fn detached_runtime(sink: Box<dyn EventSink>, limits: &Limits) -> Arc<Runtime> {
+    let scratch = std::env::temp_dir();
+    Arc::new(Runtime::new(RuntimeParts {
+        run_id: RunId::from("detached"),
+        resource: "check@local".to_owned(),
+        script: String::new(),
+        stopper: Stopper::new(CancelToken::new(), limits.timeout),
+        roots: FileRoots::new(std::slice::from_ref(&scratch))
+            .unwrap_or_else(|_| FileRoots::unresolved(scratch)),
+        run_dir: None,
+        dry_run: true,
+        inputs: BTreeMap::new(),
+        secrets: Box::new(SecretChain::default()),
+        sink,
+        log: None,
+        echo_log: false,
+    }))
+}
+
+/// The step catalogue, as the engine registers it.
+pub fn catalogue() -> Catalogue {
+    let limits = Limits::default();
+    let runtime = detached_runtime(Box::new(MemorySink::default()), &limits);
+    build_engine(&limits, &std::env::temp_dir(), &runtime).1
+}
+
+static RUN_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn new_run_id(bot: &str, started: DateTime<Utc>) -> RunId {
+    let counter = RUN_COUNTER.fetch_add(1, Ordering::SeqCst);
+    RunId(format!(
+        "{bot}-{}-{}-{counter}",
+        started.format("%Y%m%dT%H%M%S%3fZ"),
+        std::process::id()
+    ))
+}
+
+/// Runs a script to its end (success, failure, cancel or timeout) and writes its run folder.
+/// `Err` only when the run could not be set up or recorded; script failures are in the report.
+pub fn run_script(options: RunOptions) -> Result<RunReport, AgentError> {
+    let started = Utc::now();
+    let text =
+        std::fs::read_to_string(&options.script).map_err(|source| AgentError::ReadScript {
+            path: options.script.clone(),
+            source,
+        })?;
+    let script_name = options.script.display().to_string();
+    let bot = options.bot.clone().unwrap_or_else(|| {
+        options
+            .script
+            .file_stem()
+            .map(|stem| stem.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "bot".to_owned())
+    });
+    let run_id = new_run_id(&bot, started);
+    let run_dir = options.runs_dir.join(run_id.as_str());
+    let folder_error = |source| AgentError::RunFolder {
+        path: run_dir.clone(),
+        source,
+    };
+    std::fs::create_dir_all(run_dir.join("artifacts")).map_err(folder_error)?;
+    let roots =
+        FileRoots::new(&[options.files_root.clone(), run_dir.clone()]).map_err(|source| {
+            AgentError::FilesRoot {
+                path: options.files_root.clone(),
+                source,
+            }
+        })?;
+    let mut sinks: Vec<Box<dyn EventSink>> =
+        vec![Box::new(JsonlSink::create(&run_dir.join("events.jsonl"))?)];
+    sinks.extend(options.extra_sink);
+    let log = std::fs::File::create(run_dir.join("run.log")).map_err(folder_error)?;
+    let runtime = Arc::new(Runtime::new(RuntimeParts {
+        run_id: run_id.clone(),
+        resource: format!("{bot}@{}", options.agent),
+        script: script_name.clone(),
+        stopper: Stopper::new(options.cancel.clone(), options.limits.timeout),
+        roots,
+        run_dir: Some(run_dir.clone()),
+        dry_run: options.dry_run,
+        inputs: options.inputs,
+        secrets: options.secrets,
+        sink: Box::new(Tee(sinks)),
+        log: Some(log),
+        echo_log: options.echo_log,
+    }));
+    runtime.log_line(
+        "info",
+        &format!(
+            "run {run_id} of {script_name}{}",
+            if options.dry_run { " (dry run)" } else { "" }
+        ),
+    );
+    let package_dir = options
+        .script
+        .parent()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let (engine, _) = build_engine(&options.limits, package_dir, &runtime);
+
+    let (outcome, error) = match engine.compile(&text) {
+        Err(parse) => {
+            let position = parse.position();
+            let error = ScriptError {
+                kind: ExceptionKind::System,
+                file: script_name.clone(),
+                line: position.line(),
+                column: position.position(),
+                step: None,
+                args: Vec::new(),
+                message: runtime.redactor.redact(&parse.err_type().to_string()),
+            };
+            (JobOutcome::Failed, Some(error))
+        }
+        Ok(mut ast) => {
+            ast.set_source(script_name.as_str());
+            match engine.run_ast(&ast) {
+                Ok(()) => (JobOutcome::Succeeded, None),
+                Err(error) => {
+                    let outcome = match terminated_reason(&error) {
+                        Some(TERMINATED_CANCELLED) => JobOutcome::Cancelled,
+                        Some(_) => JobOutcome::TimedOut,
+                        None => JobOutcome::Failed,
+                    };
+                    (
+                        outcome,
+                        Some(script_error(&error, &script_name, &runtime.redactor)),
+                    )
+                }
+            }
+        }
+    };
+    if let Some(error) = &error {
+        runtime.log_line("error", &error.to_string());
+    }
+    let finished = Utc::now();
+    let report = RunReport {
+        run_id,
+        bot,
+        script: script_name,
+        run_dir: run_dir.clone(),
+        outcome,
+        error,
+        outputs: runtime.outputs(),
+        events: runtime.events_emitted(),
+        dry_run: options.dry_run,
+        started,
+        finished,
+    };
+    runtime.log_line("info", &format!("run ended: {:?}", report.outcome));
+    runtime.flush()?;
+    if let Some(error) = runtime.take_sink_error() {
+        return Err(error.into());
+    }
+    write_json(&run_dir.join("outputs.json"), &report.outputs)?;
+    write_json(&run_dir.join("run.json"), &report)?;
+    Ok(report)
+}
+
+fn write_json(path: &Path, value: &impl Serialize) -> Result<(), AgentError> {
+    let text = serde_json::to_string_pretty(value).map_err(crate::events::SinkError::from)?;
+    std::fs::write(path, text + "\n").map_err(|source| AgentError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
+}
