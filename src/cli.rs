@@ -41,9 +41,9 @@ Areas of Flowbot (each arrives as its subcommands are built; `flowbot --help` li
 build has):
   mine      process maps, variants and bottlenecks from event logs (XES, CSV, OCEL 2.0)
   run       run, check and document bot scripts (rhai) locally
-  serve     the control plane: jobs and leases today; bots, schedules, triggers, queues next
+  serve     the control plane: bots, jobs and leases today; schedules, triggers, queues next
   agent     a robot that leases jobs from the control plane
-  ctl       the control plane's command-line client (jobs, agents)
+  ctl       the control plane's command-line client (bots, jobs, agents)
   watch     start a bot for every file that lands in a folder
 
 Settings are layered: built-in defaults < flowbot.toml < FLOWBOT_* environment < flags.
@@ -82,7 +82,9 @@ pub(crate) enum Command {
     Config(ConfigCommand),
     /// Run the control plane: jobs, leases to agents, run history
     Serve(crate::commands::serve::ServeArgs),
-    /// Talk to a running control plane: jobs, agents
+    /// Run a robot that leases jobs from a control plane
+    Agent(crate::commands::agent::AgentArgs),
+    /// Talk to a running control plane: bots, jobs, agents
     Ctl(crate::commands::ctl::CtlArgs),
     /// Process mining: stats, variants, bottlenecks, maps and export from event logs
     #[command(subcommand)]

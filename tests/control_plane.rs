@@ -51,6 +51,18 @@ fn ctl(server: &str, args: &[&str]) -> Output {
         .expect("flowbot ctl starts")
 }
 
+/// Push a one-line bot so jobs for it are accepted.
+fn push_bot(dir: &Path, server: &str, name: &str) {
+    let script = dir.join(format!("{name}.rhai"));
+    std::fs::write(&script, "log(\"hi\");\n").unwrap();
+    let pushed = ctl(server, &["bots", "push", script.to_str().unwrap()]);
+    assert!(
+        pushed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&pushed.stderr)
+    );
+}
+
 fn json(output: &Output) -> serde_json::Value {
     assert!(
         output.status.success(),
@@ -64,6 +76,7 @@ fn json(output: &Output) -> serde_json::Value {
 fn ctl_creates_lists_shows_and_cancels_jobs() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(&dir.path().join("cp.db"));
+    push_bot(dir.path(), &server.url, "intake");
     let created = json(&ctl(
         &server.url,
         &[
@@ -74,7 +87,7 @@ fn ctl_creates_lists_shows_and_cancels_jobs() {
             "--bot",
             "intake",
             "--version",
-            "2",
+            "1",
             "--input",
             "count=3",
             "--input",
@@ -90,7 +103,7 @@ fn ctl_creates_lists_shows_and_cancels_jobs() {
     let text = String::from_utf8(listed.stdout).unwrap();
     assert!(text.lines().next().unwrap().starts_with("ID"), "{text}");
     assert!(
-        text.contains(id) && text.contains("intake@2") && text.contains("queued"),
+        text.contains(id) && text.contains("intake@1") && text.contains("queued"),
         "{text}"
     );
 
@@ -131,6 +144,7 @@ fn every_acknowledged_job_survives_a_sigkill_during_a_burst() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("cp.db");
     let mut server = Server::start(&db);
+    push_bot(dir.path(), &server.url, "burst");
     let client = reqwest::blocking::Client::new();
     let url = format!("{}/api/v1/jobs", server.url);
     let (acknowledged_tx, acknowledged_rx) = std::sync::mpsc::channel::<String>();

@@ -18,6 +18,8 @@ pub enum SinkError {
     },
     #[error("cannot encode event: {0}")]
     Encode(#[from] serde_json::Error),
+    #[error("cannot send events to the control plane: {0}")]
+    Remote(String),
 }
 
 /// Receives every step event of a run, in order.

@@ -9,6 +9,7 @@
 
 pub mod catalogue;
 pub mod check;
+pub mod daemon;
 pub mod error;
 pub mod events;
 pub mod run;

@@ -69,12 +69,22 @@ fn registration() -> Registration {
 async fn a_job_runs_through_the_agent_protocol_and_its_events_are_kept() {
     let dir = tempfile::tempdir().unwrap();
     let state = state(&dir);
+    let package = json!({"entry": "main.rhai", "files": {"main.rhai": "let folder = input(\"folder\");\nlog(folder);"}});
+    let (status, version) = call(
+        &state,
+        "POST",
+        "/api/v1/bots/intake/versions",
+        Some(package.to_string()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{version}");
+    assert_eq!(version["version"], 1);
     let (status, job) = call(
         &state,
         "POST",
         "/api/v1/jobs",
         Some(
-            json!({"bot": {"name": "intake", "version": 2}, "inputs": {"folder": "/in"}})
+            json!({"bot": {"name": "intake", "version": 0}, "inputs": {"folder": "/in"}})
                 .to_string(),
         ),
     )
@@ -257,6 +267,14 @@ async fn a_long_poll_wakes_when_a_job_arrives_and_ends_with_no_work_otherwise() 
         !waiting.is_finished(),
         "nothing to lease yet: the request waits"
     );
+    let package = json!({"entry": "main.rhai", "files": {"main.rhai": "log(\"hi\");"}});
+    call(
+        &state,
+        "POST",
+        "/api/v1/bots/b/versions",
+        Some(package.to_string()),
+    )
+    .await;
     call(
         &state,
         "POST",
@@ -313,4 +331,27 @@ async fn request_lease(address: std::net::SocketAddr, agent_id: AgentId) -> Cont
         .unwrap()
         .open()
         .unwrap()
+}
+
+#[tokio::test]
+async fn a_package_that_fails_check_is_refused_with_positions_and_not_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = state(&dir);
+    let package = json!({"entry": "main.rhai", "files": {"main.rhai": "log(\"ok\");\nno_such_step(1);\nlet x = ;"}});
+    let (status, error) = call(
+        &state,
+        "POST",
+        "/api/v1/bots/broken/versions",
+        Some(package.to_string()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert_eq!(error["error"]["code"], "check_failed");
+    let first = &error["error"]["details"][0];
+    assert_eq!(first["file"], "main.rhai");
+    assert_eq!(first["line"], 3, "{error}");
+    let (_, bots) = call(&state, "GET", "/api/v1/bots", None).await;
+    assert_eq!(bots, json!([]));
+    let (status, error) = call(&state, "GET", "/api/v1/bots/broken/versions/0", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{error}");
 }

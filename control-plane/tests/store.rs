@@ -4,10 +4,12 @@
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use flowbot_control_plane::store::{JobState, LeasePolicy, NewJob, SqliteStore, Store, StoreError};
+use flowbot_control_plane::store::{
+    JobRecord, JobState, LeasePolicy, NewJob, SqliteStore, Store, StoreError,
+};
 use flowbot_model::wire::{
-    BotRef, Capability, ExceptionKind, Heartbeat, JobError, JobOutcome, JobResult, Registration,
-    StepEventBatch,
+    BotPackage, BotRef, Capability, ExceptionKind, Heartbeat, JobError, JobOutcome, JobResult,
+    Registration, StepEventBatch,
 };
 use flowbot_model::{AgentId, Event, ObjectRef};
 
@@ -23,6 +25,23 @@ fn at(seconds: i64) -> DateTime<Utc> {
 
 fn job(bot: &str) -> NewJob {
     serde_json::from_value(serde_json::json!({"bot": {"name": bot, "version": 1}})).unwrap()
+}
+
+fn package(text: &str) -> BotPackage {
+    BotPackage {
+        entry: "main.rhai".to_owned(),
+        files: [("main.rhai".to_owned(), text.to_owned())].into(),
+    }
+}
+
+/// Enqueue after making sure the job's bot has a version, as a CoE author would have pushed.
+fn enqueue(store: &SqliteStore, job: NewJob, now: DateTime<Utc>) -> Result<JobRecord, StoreError> {
+    if store.bot_version(&job.bot.name, 0).is_err() && !job.bot.name.trim().is_empty() {
+        store
+            .add_bot_version(&job.bot.name, &package("log(\"hi\");"), now)
+            .unwrap();
+    }
+    store.enqueue(job, now)
 }
 
 fn agent(store: &SqliteStore, labels: &[&str], capabilities: &[Capability]) -> AgentId {
@@ -74,7 +93,7 @@ fn step(activity: &str) -> Event {
 fn a_job_is_leased_once() {
     let (_dir, store) = open();
     let agent = agent(&store, &[], &[]);
-    let queued = store.enqueue(job("intake"), at(0)).unwrap();
+    let queued = enqueue(&store, job("intake"), at(0)).unwrap();
     assert_eq!(queued.state, JobState::Queued);
 
     let lease = store
@@ -93,28 +112,28 @@ fn jobs_go_by_priority_then_arrival_and_only_to_capable_agents() {
     let (_dir, store) = open();
     let plain = agent(&store, &[], &[]);
     let finance_ocr = agent(&store, &["finance"], &[Capability::Ocr]);
-    let first = store.enqueue(job("first"), at(0)).unwrap();
-    let second = store.enqueue(job("second"), at(0)).unwrap();
-    let urgent = store
-        .enqueue(
-            NewJob {
-                priority: 10,
-                ..job("urgent")
-            },
-            at(0),
-        )
-        .unwrap();
-    let ocr = store
-        .enqueue(
-            NewJob {
-                priority: 100,
-                required_labels: vec!["finance".to_owned()],
-                required_capabilities: vec![Capability::Ocr],
-                ..job("ocr")
-            },
-            at(0),
-        )
-        .unwrap();
+    let first = enqueue(&store, job("first"), at(0)).unwrap();
+    let second = enqueue(&store, job("second"), at(0)).unwrap();
+    let urgent = enqueue(
+        &store,
+        NewJob {
+            priority: 10,
+            ..job("urgent")
+        },
+        at(0),
+    )
+    .unwrap();
+    let ocr = enqueue(
+        &store,
+        NewJob {
+            priority: 100,
+            required_labels: vec!["finance".to_owned()],
+            required_capabilities: vec![Capability::Ocr],
+            ..job("ocr")
+        },
+        at(0),
+    )
+    .unwrap();
 
     let order: Vec<_> = (0..3)
         .map(|_| {
@@ -147,7 +166,7 @@ fn an_expired_lease_requeues_with_backoff_and_refuses_the_late_agent() {
     let (_dir, store) = open();
     let dead = agent(&store, &[], &[]);
     let alive = agent(&store, &[], &[]);
-    let queued = store.enqueue(job("intake"), at(0)).unwrap();
+    let queued = enqueue(&store, job("intake"), at(0)).unwrap();
     let old = store.lease_next(&dead, at(0), &POLICY).unwrap().unwrap();
 
     assert!(store.expire_leases(at(29), &POLICY).unwrap().is_empty());
@@ -209,15 +228,15 @@ fn an_expired_lease_requeues_with_backoff_and_refuses_the_late_agent() {
 fn a_job_fails_after_its_last_attempt_expires() {
     let (_dir, store) = open();
     let agent = agent(&store, &[], &[]);
-    let queued = store
-        .enqueue(
-            NewJob {
-                max_attempts: 2,
-                ..job("intake")
-            },
-            at(0),
-        )
-        .unwrap();
+    let queued = enqueue(
+        &store,
+        NewJob {
+            max_attempts: 2,
+            ..job("intake")
+        },
+        at(0),
+    )
+    .unwrap();
     store.lease_next(&agent, at(0), &POLICY).unwrap().unwrap();
     store.expire_leases(at(30), &POLICY).unwrap();
     store.lease_next(&agent, at(35), &POLICY).unwrap().unwrap();
@@ -237,7 +256,7 @@ fn a_job_fails_after_its_last_attempt_expires() {
 fn heartbeats_renew_leases_and_report_lost_ones() {
     let (_dir, store) = open();
     let agent = agent(&store, &[], &[]);
-    store.enqueue(job("intake"), at(0)).unwrap();
+    enqueue(&store, job("intake"), at(0)).unwrap();
     let lease = store.lease_next(&agent, at(0), &POLICY).unwrap().unwrap();
     let unknown = flowbot_model::LeaseId::from("not-a-lease");
     let ack = store
@@ -262,7 +281,7 @@ fn heartbeats_renew_leases_and_report_lost_ones() {
 fn system_failures_retry_and_business_failures_do_not() {
     let (_dir, store) = open();
     let agent = agent(&store, &[], &[]);
-    let system = store.enqueue(job("system"), at(0)).unwrap();
+    let system = enqueue(&store, job("system"), at(0)).unwrap();
     let lease = store.lease_next(&agent, at(0), &POLICY).unwrap().unwrap();
     let down = JobError {
         kind: ExceptionKind::System,
@@ -286,7 +305,7 @@ fn system_failures_retry_and_business_failures_do_not() {
         .unwrap();
     assert_eq!(again, record);
 
-    let business = store.enqueue(job("business"), at(0)).unwrap();
+    let business = enqueue(&store, job("business"), at(0)).unwrap();
     let lease = store.lease_next(&agent, at(2), &POLICY).unwrap().unwrap();
     assert_eq!(
         lease.job.id, business.job.id,
@@ -311,9 +330,9 @@ fn system_failures_retry_and_business_failures_do_not() {
 fn cancel_stops_queued_jobs_at_once_and_running_ones_through_the_heartbeat() {
     let (_dir, store) = open();
     let agent = agent(&store, &[], &[]);
-    let running = store.enqueue(job("running"), at(0)).unwrap();
+    let running = enqueue(&store, job("running"), at(0)).unwrap();
     let lease = store.lease_next(&agent, at(0), &POLICY).unwrap().unwrap();
-    let queued = store.enqueue(job("queued"), at(0)).unwrap();
+    let queued = enqueue(&store, job("queued"), at(0)).unwrap();
 
     assert_eq!(
         store.cancel(&queued.job.id, at(1)).unwrap().state,
@@ -355,7 +374,7 @@ fn cancel_stops_queued_jobs_at_once_and_running_ones_through_the_heartbeat() {
 fn step_events_are_stored_once_per_batch_and_read_in_order() {
     let (_dir, store) = open();
     let agent = agent(&store, &[], &[]);
-    let queued = store.enqueue(job("intake"), at(0)).unwrap();
+    let queued = enqueue(&store, job("intake"), at(0)).unwrap();
     let lease = store.lease_next(&agent, at(0), &POLICY).unwrap().unwrap();
     let first = StepEventBatch {
         lease_id: lease.lease_id.clone(),
@@ -386,7 +405,7 @@ fn jobs_survive_reopening_the_file() {
     let path = dir.path().join("cp.db");
     let id = {
         let store = SqliteStore::open(&path).unwrap();
-        store.enqueue(job("durable"), at(0)).unwrap().job.id
+        enqueue(&store, job("durable"), at(0)).unwrap().job.id
     };
     let store = SqliteStore::open(&path).unwrap();
     let job = store.job(&id).unwrap();
@@ -404,11 +423,12 @@ fn jobs_survive_reopening_the_file() {
 fn invalid_jobs_are_refused_and_nothing_is_stored() {
     let (_dir, store) = open();
     assert!(matches!(
-        store.enqueue(job(" "), at(0)),
+        enqueue(&store, job(" "), at(0)),
         Err(StoreError::Invalid(_))
     ));
     assert!(matches!(
-        store.enqueue(
+        enqueue(
+            &store,
             NewJob {
                 max_attempts: 0,
                 ..job("x")
@@ -418,4 +438,98 @@ fn invalid_jobs_are_refused_and_nothing_is_stored() {
         Err(StoreError::Invalid(_))
     ));
     assert!(store.jobs(&Default::default()).unwrap().is_empty());
+}
+
+#[test]
+fn bot_versions_are_immutable_numbered_and_published_explicitly() {
+    let (_dir, store) = open();
+    let first = store
+        .add_bot_version("intake", &package("log(\"v1\");"), at(0))
+        .unwrap();
+    let second = store
+        .add_bot_version("intake", &package("log(\"v2\");"), at(1))
+        .unwrap();
+    assert_eq!((first.version, second.version), (1, 2));
+    assert_eq!(
+        store.bot_version("intake", 0).unwrap().version,
+        1,
+        "the first version is published at once"
+    );
+
+    let job = store.enqueue(job("intake"), at(2)).unwrap();
+    assert_eq!(
+        job.job.bot.version, 1,
+        "version 0 resolves to the published version when queued"
+    );
+    assert_eq!(
+        store.publish("intake", 2).unwrap().published_version,
+        Some(2)
+    );
+    assert_eq!(
+        enqueue(&store, job_for("intake", 0), at(3))
+            .unwrap()
+            .job
+            .bot
+            .version,
+        2
+    );
+    assert_eq!(
+        store.publish("intake", 1).unwrap().published_version,
+        Some(1),
+        "rollback"
+    );
+    assert_eq!(
+        store.bot_version("intake", 2).unwrap().package,
+        package("log(\"v2\");")
+    );
+
+    let summary = store.bots().unwrap();
+    assert_eq!(summary.len(), 1);
+    assert_eq!(summary[0].latest_version, 2);
+}
+
+fn job_for(bot: &str, version: u32) -> NewJob {
+    serde_json::from_value(serde_json::json!({"bot": {"name": bot, "version": version}})).unwrap()
+}
+
+#[test]
+fn jobs_for_unknown_bots_or_versions_are_refused() {
+    let (_dir, store) = open();
+    assert!(matches!(
+        store.enqueue(job_for("ghost", 0), at(0)),
+        Err(StoreError::NotFound { .. })
+    ));
+    store.add_bot_version("real", &package("1"), at(0)).unwrap();
+    let error = store.enqueue(job_for("real", 7), at(0)).unwrap_err();
+    assert_eq!(error.to_string(), "no bot version with id real v7");
+    assert!(store.jobs(&Default::default()).unwrap().is_empty());
+}
+
+#[test]
+fn packages_that_could_escape_their_folder_are_refused() {
+    let (_dir, store) = open();
+    for path in ["../evil.rhai", "/etc/passwd", "a//b.rhai", "lib/./x.rhai"] {
+        let mut bad = package("1");
+        bad.files.insert(path.to_owned(), "1".to_owned());
+        assert!(
+            matches!(
+                store.add_bot_version("bot", &bad, at(0)),
+                Err(StoreError::Invalid(_))
+            ),
+            "{path}"
+        );
+    }
+    let no_entry = BotPackage {
+        entry: "missing.rhai".to_owned(),
+        files: package("1").files,
+    };
+    assert!(matches!(
+        store.add_bot_version("bot", &no_entry, at(0)),
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        store.add_bot_version("no spaces", &package("1"), at(0)),
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(store.bots().unwrap().is_empty());
 }

@@ -217,3 +217,32 @@ pub struct JobResult {
     pub error: Option<JobError>,
     pub finished_at: DateTime<Utc>,
 }
+
+/// A bot version as the control plane stores it and agents fetch it: the entry script and the
+/// modules and text assets it imports, by path relative to the package root.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BotPackage {
+    /// The script to run, e.g. `main.rhai`.
+    pub entry: String,
+    /// Path (relative, `/`-separated) → file text.
+    pub files: BTreeMap<String, String>,
+}
+
+impl BotPackage {
+    /// Paths that could escape the package folder or are not plain relative paths.
+    pub fn unsafe_paths(&self) -> Vec<&str> {
+        self.files
+            .keys()
+            .map(String::as_str)
+            .filter(|path| {
+                path.is_empty()
+                    || path.starts_with('/')
+                    || path.contains('\\')
+                    || path
+                        .split('/')
+                        .any(|part| part.is_empty() || part == "." || part == "..")
+            })
+            .collect()
+    }
+}

@@ -1,5 +1,6 @@
 //! One module per subcommand; each returns the process exit code.
 
+pub(crate) mod agent;
 pub(crate) mod check;
 mod config;
 pub(crate) mod ctl;
@@ -18,6 +19,7 @@ pub(crate) fn run(command: Command, settings: &Resolved) -> anyhow::Result<ExitC
         Command::Config(ConfigCommand::Show) => config::show(settings),
         Command::Serve(args) => serve::serve_command(&args, settings),
         Command::Ctl(args) => ctl::ctl(&args, settings),
+        Command::Agent(args) => agent::agent(&args, settings),
         Command::Mine(command) => mine::run(*command, settings),
         Command::Run(args) => run::run(&args, settings),
         Command::Check(args) => check::check(&args, settings),

@@ -1,6 +1,7 @@
 //! The HTTP API: JSON under `/api/v1`, every error as `{"error": {"code", "message"}}`.
 
 mod agents;
+mod bots;
 mod jobs;
 
 use std::sync::Arc;
@@ -62,6 +63,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/jobs/{id}", get(jobs::show))
         .route("/api/v1/jobs/{id}/cancel", post(jobs::cancel))
         .route("/api/v1/jobs/{id}/events", get(jobs::events))
+        .route("/api/v1/bots", get(bots::list))
+        .route("/api/v1/bots/{name}/versions", post(bots::add_version))
+        .route("/api/v1/bots/{name}/versions/{version}", get(bots::version))
+        .route("/api/v1/bots/{name}/publish", post(bots::publish))
         .route("/api/v1/agents", get(agents::list))
         .route("/api/v1/agent", post(agents::exchange))
         .fallback(|| async {
@@ -77,6 +82,8 @@ pub struct AppError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    /// Machine-readable specifics, such as check diagnostics with positions.
+    details: Option<serde_json::Value>,
 }
 
 impl AppError {
@@ -85,7 +92,13 @@ impl AppError {
             status,
             code,
             message: message.into(),
+            details: None,
         }
+    }
+
+    pub(crate) fn with_details(mut self, details: serde_json::Value) -> Self {
+        self.details = Some(details);
+        self
     }
 
     pub(crate) fn internal(message: String) -> Self {
@@ -123,7 +136,11 @@ impl From<JsonRejection> for AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({"error": {"code": self.code, "message": self.message}});
+        let mut error = serde_json::json!({"code": self.code, "message": self.message});
+        if let Some(details) = self.details {
+            error["details"] = details;
+        }
+        let body = serde_json::json!({ "error": error });
         (self.status, Json(body)).into_response()
     }
 }

@@ -2,6 +2,7 @@
 //!
 //! Every method takes `now` so lease expiry and retry backoff are tested without sleeping.
 
+mod bots;
 mod sqlite;
 
 use std::collections::BTreeMap;
@@ -9,13 +10,32 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use flowbot_model::wire::{
-    BotRef, Capability, Heartbeat, HeartbeatAck, Job, JobError, JobResult, Lease, Registration,
-    StepEventBatch,
+    BotPackage, BotRef, Capability, Heartbeat, HeartbeatAck, Job, JobError, JobResult, Lease,
+    Registration, StepEventBatch,
 };
 use flowbot_model::{AgentId, Event, JobId, LeaseId};
 use serde::{Deserialize, Serialize};
 
 pub use sqlite::SqliteStore;
+
+/// One immutable version of a bot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BotVersion {
+    pub name: String,
+    pub version: u32,
+    pub package: BotPackage,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A bot with its versions at a glance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BotSummary {
+    pub name: String,
+    /// The version jobs get when they ask for version 0 ("the published one").
+    pub published_version: Option<u32>,
+    pub latest_version: u32,
+    pub created_at: DateTime<Utc>,
+}
 
 /// A job as submitted by a person, a schedule, a trigger or a queue.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -180,6 +200,21 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<AgentId>;
     fn agents(&self) -> StoreResult<Vec<AgentRecord>>;
 
+    /// Store a new immutable version (1, 2, ...) of a bot, creating the bot on its first one.
+    /// The first version is published at once; later ones wait for [`Store::publish`].
+    fn add_bot_version(
+        &self,
+        name: &str,
+        package: &BotPackage,
+        now: DateTime<Utc>,
+    ) -> StoreResult<BotVersion>;
+    fn bots(&self) -> StoreResult<Vec<BotSummary>>;
+    /// Version 0 means the published version.
+    fn bot_version(&self, name: &str, version: u32) -> StoreResult<BotVersion>;
+    /// Make `version` the one new jobs for version 0 run; publishing an older one rolls back.
+    fn publish(&self, name: &str, version: u32) -> StoreResult<BotSummary>;
+
+    /// Queue a job for an existing bot version; version 0 is resolved to the published one.
     fn enqueue(&self, job: NewJob, now: DateTime<Utc>) -> StoreResult<JobRecord>;
     fn job(&self, id: &JobId) -> StoreResult<JobRecord>;
     fn jobs(&self, filter: &JobFilter) -> StoreResult<Vec<JobRecord>>;

@@ -6,22 +6,28 @@ use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, TimeZone, Utc};
 use flowbot_model::wire::{
-    BotRef, ExceptionKind, Heartbeat, HeartbeatAck, Job, JobError, JobOutcome, JobResult, Lease,
-    Registration, StepEventBatch,
+    BotPackage, BotRef, ExceptionKind, Heartbeat, HeartbeatAck, Job, JobError, JobOutcome,
+    JobResult, Lease, Registration, StepEventBatch,
 };
 use flowbot_model::{AgentId, Event, JobId, LeaseId};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
 
 use super::{
-    AgentRecord, JobFilter, JobRecord, JobState, LeasePolicy, NewJob, Store, StoreError,
-    StoreResult,
+    AgentRecord, BotSummary, BotVersion, JobFilter, JobRecord, JobState, LeasePolicy, NewJob,
+    Store, StoreError, StoreResult,
 };
 
 /// Timestamped migrations, applied in order at start; each runs once per database.
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "20261129_0001_jobs_leases_agents",
-    include_str!("../../migrations/20261129_0001_jobs_leases_agents.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "20261129_0001_jobs_leases_agents",
+        include_str!("../../migrations/20261129_0001_jobs_leases_agents.sql"),
+    ),
+    (
+        "20261129_0002_bots",
+        include_str!("../../migrations/20261129_0002_bots.sql"),
+    ),
+];
 
 pub struct SqliteStore {
     connection: Mutex<Connection>,
@@ -90,7 +96,7 @@ fn millis(time: DateTime<Utc>) -> i64 {
     time.timestamp_millis()
 }
 
-fn from_millis(value: i64) -> DateTime<Utc> {
+pub(super) fn from_millis(value: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(value).single().unwrap_or_default()
 }
 
@@ -300,6 +306,27 @@ impl Store for SqliteStore {
         .collect()
     }
 
+    fn add_bot_version(
+        &self,
+        name: &str,
+        package: &BotPackage,
+        now: DateTime<Utc>,
+    ) -> StoreResult<BotVersion> {
+        self.write(|transaction| super::bots::add_version(transaction, name, package, now))
+    }
+
+    fn bots(&self) -> StoreResult<Vec<BotSummary>> {
+        super::bots::summaries(&self.lock(), None)
+    }
+
+    fn bot_version(&self, name: &str, version: u32) -> StoreResult<BotVersion> {
+        super::bots::load(&self.lock(), name, version)
+    }
+
+    fn publish(&self, name: &str, version: u32) -> StoreResult<BotSummary> {
+        self.write(|transaction| super::bots::publish(transaction, name, version))
+    }
+
     fn enqueue(&self, job: NewJob, now: DateTime<Utc>) -> StoreResult<JobRecord> {
         if job.bot.name.trim().is_empty() {
             return Err(StoreError::Invalid("bot name is empty".to_owned()));
@@ -310,6 +337,7 @@ impl Store for SqliteStore {
             ));
         }
         self.write(|transaction| {
+            let version = super::bots::resolve(transaction, &job.bot.name, job.bot.version)?;
             let id = new_id();
             transaction.execute(
                 "INSERT INTO jobs (id, seq, bot_name, bot_version, inputs, priority, required_labels, required_caps, \
@@ -318,7 +346,7 @@ impl Store for SqliteStore {
                 params![
                     id,
                     job.bot.name,
-                    job.bot.version,
+                    version,
                     serde_json::to_string(&job.inputs)?,
                     job.priority,
                     serde_json::to_string(&job.required_labels)?,

@@ -1,5 +1,6 @@
 //! `flowbot ctl`: the control plane's command-line client.
 
+mod bots;
 mod client;
 mod table;
 
@@ -27,6 +28,9 @@ enum CtlCommand {
     /// List, show, create and cancel jobs
     #[command(subcommand)]
     Jobs(JobsCommand),
+    /// Push bot packages as new versions, list them, publish or roll back
+    #[command(subcommand)]
+    Bots(bots::BotsCommand),
     /// List registered agents
     #[command(subcommand)]
     Agents(AgentsCommand),
@@ -50,7 +54,8 @@ enum JobsCommand {
     Create {
         #[arg(long)]
         bot: String,
-        #[arg(long, default_value_t = 1)]
+        /// The bot version; 0 runs the published one
+        #[arg(long, default_value_t = 0)]
         version: u32,
         /// Job input, repeatable; the value is read as JSON when it parses, else as text
         #[arg(long = "input", value_name = "KEY=VALUE")]
@@ -113,6 +118,7 @@ pub(crate) fn ctl(args: &CtlArgs, settings: &Resolved) -> anyhow::Result<ExitCod
             let events = client.get(&format!("/api/v1/jobs/{id}/events"), &[])?;
             return print(format, &events, || table::events(&events));
         }
+        CtlCommand::Bots(command) => return bots::run(command, &client, format),
         CtlCommand::Agents(AgentsCommand::List) => {
             let agents = client.get("/api/v1/agents", &[])?;
             return print(format, &agents, || table::agents(&agents));

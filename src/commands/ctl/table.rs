@@ -135,3 +135,20 @@ pub(super) fn agents(agents: &Value) -> String {
         .collect();
     render(&["ID", "NAME", "LABELS", "SLOTS", "LAST SEEN"], rows)
 }
+
+pub(super) fn bots(bots: &Value) -> String {
+    let rows = bots
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|bot| {
+            vec![
+                text(&bot["name"]),
+                text(&bot["published_version"]),
+                text(&bot["latest_version"]),
+                text(&bot["created_at"]),
+            ]
+        })
+        .collect();
+    render(&["NAME", "PUBLISHED", "LATEST", "CREATED"], rows)
+}

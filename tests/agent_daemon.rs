@@ -1,0 +1,265 @@
+//! Agents as real processes against a real control plane: jobs run and their events reach the
+//! run history; a SIGKILLed agent's job is requeued after its lease expires and finished by
+//! another agent; two agents racing over many jobs run each exactly once.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const FLOWBOT: &str = env!("CARGO_BIN_EXE_flowbot");
+
+/// A child process killed (SIGKILL) when dropped.
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        self.0.kill().ok();
+        self.0.wait().ok();
+    }
+}
+
+fn serve(db: &Path, lease_seconds: u32) -> (Process, String) {
+    let mut child = Command::new(FLOWBOT)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--lease-seconds",
+            &lease_seconds.to_string(),
+            "--db",
+        ])
+        .arg(db)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|word| word.starts_with("http://"))
+        .expect("URL")
+        .to_owned();
+    (Process(child), url)
+}
+
+fn agent(url: &str, name: &str, data_dir: &Path, files_root: &Path) -> Process {
+    let child = Command::new(FLOWBOT)
+        .args(["--data-dir"])
+        .arg(data_dir)
+        .args(["agent", "--server", url, "--name", name, "--files-root"])
+        .arg(files_root)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("agent starts");
+    Process(child)
+}
+
+fn ctl(url: &str, args: &[&str]) -> Value {
+    let output: Output = Command::new(FLOWBOT)
+        .args(["--format", "json", "ctl", "--server", url])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "ctl {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn push(url: &str, dir: &Path, name: &str, script: &str) {
+    let bot = dir.join(name);
+    std::fs::create_dir_all(&bot).unwrap();
+    std::fs::write(bot.join("main.rhai"), script).unwrap();
+    ctl(
+        url,
+        &["bots", "push", bot.to_str().unwrap(), "--name", name],
+    );
+}
+
+fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !done() {
+        assert!(started.elapsed() < timeout, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn job_state(url: &str, id: &str) -> Value {
+    ctl(url, &["jobs", "show", id])
+}
+
+#[test]
+fn a_job_runs_on_an_agent_and_its_events_reach_the_run_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, url) = serve(&dir.path().join("cp.db"), 30);
+    push(
+        &url,
+        dir.path(),
+        "greeter",
+        "let who = input(\"who\");\nstep(\"Greet\", || sleep(10));\noutput(\"greeting\", `hello ${who}`);\n",
+    );
+    let job = ctl(
+        &url,
+        &["jobs", "create", "--bot", "greeter", "--input", "who=ops"],
+    );
+    let id = job["id"].as_str().unwrap();
+    let _agent = agent(&url, "a1", &dir.path().join("a1"), dir.path());
+
+    wait_for("the job to succeed", Duration::from_secs(30), || {
+        job_state(&url, id)["state"] == "succeeded"
+    });
+    let finished = job_state(&url, id);
+    assert_eq!(finished["outputs"]["greeting"], "hello ops");
+    let events = ctl(&url, &["jobs", "events", id]);
+    let activities: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|event| event["activity"].as_str().unwrap())
+        .collect();
+    assert!(activities.contains(&"Greet"), "{activities:?}");
+    assert!(
+        events
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|event| event["resource"] == "greeter@a1")
+    );
+    // The control plane holds exactly the events the agent wrote to its run folder.
+    let runs: Vec<_> = std::fs::read_dir(dir.path().join("a1/runs"))
+        .unwrap()
+        .collect();
+    assert_eq!(runs.len(), 1);
+    let local =
+        std::fs::read_to_string(runs[0].as_ref().unwrap().path().join("events.jsonl")).unwrap();
+    assert_eq!(local.lines().count(), activities.len());
+}
+
+#[test]
+fn a_killed_agents_job_is_requeued_and_finished_by_another_agent() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, url) = serve(&dir.path().join("cp.db"), 3);
+    push(
+        &url,
+        dir.path(),
+        "slow",
+        "step(\"Work\", || sleep(2500));\noutput(\"done\", true);\n",
+    );
+    let id = ctl(&url, &["jobs", "create", "--bot", "slow"])["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let first = agent(&url, "doomed", &dir.path().join("doomed"), dir.path());
+    wait_for(
+        "the first agent to lease the job",
+        Duration::from_secs(20),
+        || job_state(&url, &id)["state"] == "leased" || job_state(&url, &id)["state"] == "running",
+    );
+    drop(first); // SIGKILL mid-job: no result, no more heartbeats.
+
+    wait_for(
+        "the lease to expire and the job to be requeued",
+        Duration::from_secs(20),
+        || job_state(&url, &id)["state"] == "queued",
+    );
+    let requeued = job_state(&url, &id);
+    assert!(
+        requeued["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("stopped heartbeating"),
+        "{requeued}"
+    );
+
+    let _second = agent(&url, "rescuer", &dir.path().join("rescuer"), dir.path());
+    wait_for(
+        "the second agent to finish the job",
+        Duration::from_secs(40),
+        || job_state(&url, &id)["state"] == "succeeded",
+    );
+    let done = job_state(&url, &id);
+    assert_eq!(done["attempt"], 2);
+    assert_eq!(done["outputs"]["done"], true);
+    assert!(
+        ctl(&url, &["jobs", "events", &id])
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|event| event["resource"] == "slow@rescuer")
+    );
+}
+
+#[test]
+fn two_agents_racing_over_many_jobs_run_each_exactly_once() {
+    const JOBS: usize = 60;
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, url) = serve(&dir.path().join("cp.db"), 30);
+    push(
+        &url,
+        dir.path(),
+        "quick",
+        "let n = input(\"n\");\nstep(\"Process item\", || n * 2);\noutput(\"n\", n);\n",
+    );
+    let ids: Vec<String> = (0..JOBS)
+        .map(|n| {
+            ctl(
+                &url,
+                &[
+                    "jobs",
+                    "create",
+                    "--bot",
+                    "quick",
+                    "--input",
+                    &format!("n={n}"),
+                ],
+            )["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    let _a = agent(&url, "a", &dir.path().join("a"), dir.path());
+    let _b = agent(&url, "b", &dir.path().join("b"), dir.path());
+
+    wait_for("every job to succeed", Duration::from_secs(120), || {
+        ctl(
+            &url,
+            &["jobs", "list", "--state", "succeeded", "--limit", "1000"],
+        )
+        .as_array()
+        .unwrap()
+        .len()
+            == JOBS
+    });
+    for id in &ids {
+        let job = job_state(&url, id);
+        assert_eq!(job["attempt"], 1, "{job}");
+        let processed = ctl(&url, &["jobs", "events", id])
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|event| event["activity"] == "Process item")
+            .count();
+        assert_eq!(processed, 1, "job {id} processed {processed} times");
+    }
+    let runs = |agent: &str| {
+        std::fs::read_dir(dir.path().join(agent).join("runs"))
+            .map(|runs| runs.count())
+            .unwrap_or(0)
+    };
+    assert_eq!(
+        runs("a") + runs("b"),
+        JOBS,
+        "one run folder per job across both agents"
+    );
+}
