@@ -224,3 +224,17 @@ fn flatten(
     let log = ocel.flatten(&object_type, &mut diagnostics);
     Ok((log, diagnostics))
 }
+
+/// Reads OCEL JSON (2.0 or 1.0) from `reader` and flattens it on `object_type`.
+pub fn ocel_json_flattened(
+    reader: impl BufRead,
+    file: &str,
+    object_type: &str,
+) -> Result<Imported, ImportError> {
+    let ocel = ocel::json::read(reader, file)?;
+    let options = ImportOptions {
+        object_type: Some(object_type.to_owned()),
+        ..ImportOptions::default()
+    };
+    flatten(ocel, &options, file)
+}
