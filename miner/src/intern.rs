@@ -1,7 +1,7 @@
 //! String interning: each distinct activity, attribute key or repeated value is stored once and
 //! events refer to it by a `u32`, which keeps a million-event log small and comparisons cheap.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// An interned string's id inside one [`Interner`].
 pub type Sym = u32;
@@ -9,7 +9,8 @@ pub type Sym = u32;
 #[derive(Debug, Clone, Default)]
 pub struct Interner {
     strings: Vec<Box<str>>,
-    ids: HashMap<Box<str>, Sym>,
+    // Fx, not SipHash: keys are the log's own strings, and hashing dominates import time.
+    ids: FxHashMap<Box<str>, Sym>,
 }
 
 impl Interner {

@@ -5,7 +5,7 @@
 //! are stably sorted by timestamp, ties keeping file order — exactly the order pm4py's
 //! `format_dataframe` produces, which every statistic depends on (Sepsis has 7,526 tie events).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::ops::Range;
 
 use crate::intern::{Interner, Sym};
@@ -197,7 +197,7 @@ pub struct NewEvent {
 #[derive(Debug, Default)]
 pub struct LogBuilder {
     log: Log,
-    case_index: HashMap<Box<str>, u32>,
+    case_index: FxHashMap<Box<str>, u32>,
     event_case: Vec<u32>,
     times: Vec<Option<i64>>,
     any_start_time: bool,

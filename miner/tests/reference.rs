@@ -541,3 +541,129 @@ fn xes_attribute_types_survive_import() {
     let reg_date = log.strings.get("REG_DATE").unwrap();
     assert!(log.case_attributes(0).iter().any(|attribute| attribute.key == reg_date && matches!(attribute.value, Value::Date(_))));
 }
+
+/// Writes `ocel` in the OCEL 2.0 SQLite layout (one table per event and object type, named
+/// through the `*_map_type` tables), so the SQLite importer can be checked against the same
+/// pm4py reference as the JSON file it came from.
+fn write_ocel_sqlite(ocel: &Ocel, path: &Path) {
+    use flowbot_model::event::AttributeValue;
+    let connection = rusqlite::Connection::open(path).unwrap();
+    connection
+        .execute_batch(
+            "CREATE TABLE event (ocel_id TEXT PRIMARY KEY, ocel_type TEXT);
+             CREATE TABLE object (ocel_id TEXT PRIMARY KEY, ocel_type TEXT);
+             CREATE TABLE event_object (ocel_event_id TEXT, ocel_object_id TEXT, ocel_qualifier TEXT);
+             CREATE TABLE object_object (ocel_source_id TEXT, ocel_target_id TEXT, ocel_qualifier TEXT);
+             CREATE TABLE event_map_type (ocel_type TEXT, ocel_type_map TEXT);
+             CREATE TABLE object_map_type (ocel_type TEXT, ocel_type_map TEXT);",
+        )
+        .unwrap();
+    let text = |value: &AttributeValue| match value {
+        AttributeValue::String(text) => text.clone(),
+        other => format!("{other:?}"),
+    };
+    let mut event_types: Vec<&str> = ocel
+        .events
+        .iter()
+        .map(|event| event.activity.as_str())
+        .collect();
+    event_types.sort();
+    event_types.dedup();
+    for (index, kind) in event_types.iter().enumerate() {
+        connection
+            .execute(
+                "INSERT INTO event_map_type VALUES (?1, ?2)",
+                (kind, format!("t{index}")),
+            )
+            .unwrap();
+        connection
+            .execute(
+                &format!("CREATE TABLE event_t{index} (ocel_id TEXT, ocel_time TEXT, detail TEXT)"),
+                [],
+            )
+            .unwrap();
+    }
+    for event in &ocel.events {
+        let index = event_types
+            .iter()
+            .position(|kind| *kind == event.activity)
+            .unwrap();
+        connection
+            .execute(
+                "INSERT INTO event VALUES (?1, ?2)",
+                (&event.id, &event.activity),
+            )
+            .unwrap();
+        let detail = event.attributes.first().map(|(_, value)| text(value));
+        connection
+            .execute(
+                &format!("INSERT INTO event_t{index} VALUES (?1, ?2, ?3)"),
+                (&event.id, event.time.to_rfc3339(), detail),
+            )
+            .unwrap();
+        for (object, qualifier) in &event.relationships {
+            connection
+                .execute(
+                    "INSERT INTO event_object VALUES (?1, ?2, ?3)",
+                    (&event.id, object, qualifier),
+                )
+                .unwrap();
+        }
+    }
+    let object_types: Vec<&str> = ocel.object_types().collect();
+    for (index, kind) in object_types.iter().enumerate() {
+        connection
+            .execute(
+                "INSERT INTO object_map_type VALUES (?1, ?2)",
+                (kind, format!("t{index}")),
+            )
+            .unwrap();
+        connection
+            .execute(&format!("CREATE TABLE object_t{index} (ocel_id TEXT, ocel_time TEXT, ocel_changed_field TEXT, detail TEXT)"), [])
+            .unwrap();
+    }
+    for object in &ocel.objects {
+        let index = object_types
+            .iter()
+            .position(|kind| *kind == object.object_type)
+            .unwrap();
+        connection
+            .execute(
+                "INSERT INTO object VALUES (?1, ?2)",
+                (&object.id, &object.object_type),
+            )
+            .unwrap();
+        for (_, time, value) in &object.attributes {
+            connection
+                .execute(
+                    &format!("INSERT INTO object_t{index} VALUES (?1, ?2, NULL, ?3)"),
+                    (&object.id, time.to_rfc3339(), text(value)),
+                )
+                .unwrap();
+        }
+        for (target, qualifier) in &object.relationships {
+            connection
+                .execute(
+                    "INSERT INTO object_object VALUES (?1, ?2, ?3)",
+                    (&object.id, target, qualifier),
+                )
+                .unwrap();
+        }
+    }
+}
+
+#[test]
+fn ocel20_example_via_sqlite() {
+    let data = common::data_dir();
+    let from_json = read_ocel(&data.join("logs/ocel20_example.jsonocel"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ocel20_example.sqlite");
+    write_ocel_sqlite(&from_json, &path);
+    let from_sqlite = ocel::sqlite::read(&path).unwrap();
+    assert_eq!(from_sqlite.events.len(), from_json.events.len());
+    let reference: Json = serde_json::from_str(
+        &std::fs::read_to_string(data.join("reference/ocel20_example.jsonocel.json")).unwrap(),
+    )
+    .unwrap();
+    check_ocel("ocel20_example.sqlite", &from_sqlite, &reference);
+}

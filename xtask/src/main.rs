@@ -2,6 +2,7 @@
 
 mod bench;
 mod demo;
+mod gen_log;
 mod setup;
 mod shell;
 
@@ -25,6 +26,18 @@ enum Task {
     Demo,
     /// Run the benchmarks: criterion, then whole programs against the named peers
     Bench(bench::BenchArgs),
+    /// Write a synthetic event log (.csv or .xes) for benchmarks
+    GenLog {
+        /// Number of events
+        #[arg(long, default_value_t = 5_000_000)]
+        events: u64,
+        /// Output file (.csv or .xes)
+        #[arg(long, short)]
+        out: std::path::PathBuf,
+        /// Seed of the generator: the same seed gives the same log
+        #[arg(long, default_value_t = 4)]
+        seed: u64,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -34,6 +47,7 @@ fn main() -> std::process::ExitCode {
         Task::Test => setup::run().and_then(|()| test()),
         Task::Demo => setup::run().and_then(|()| demo::run()),
         Task::Bench(args) => setup::run().and_then(|()| bench::run(&args)),
+        Task::GenLog { events, out, seed } => gen_log::run(events, &out, seed),
     };
     match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -1,7 +1,7 @@
 //! The directly-follows graph: for consecutive events (a, b) of a case, one arc a→b, with the
 //! time from a's timestamp to b's (pm4py's performance DFG with atomic events).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::analysis::time_stats::Durations;
 use crate::intern::Sym;
@@ -25,7 +25,7 @@ impl Dfg {
     pub fn of(log: &Log) -> Dfg {
         let activities = log.activity_column();
         let times = log.time_column();
-        let mut waits: HashMap<(Sym, Sym), Vec<i64>> = HashMap::new();
+        let mut waits: HashMap<(Sym, Sym), Vec<i64>> = HashMap::default();
         for case in 0..log.num_cases() {
             let range = log.case_range(case);
             for event in range.start + 1..range.end {

@@ -1,6 +1,6 @@
 //! Variants: the distinct activity sequences of the cases, with how many cases follow each.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::intern::Sym;
 use crate::log::Log;
@@ -21,7 +21,7 @@ pub struct Variants {
 
 impl Variants {
     pub fn of(log: &Log) -> Variants {
-        let mut index: HashMap<&[Sym], usize> = HashMap::new();
+        let mut index: HashMap<&[Sym], usize> = HashMap::default();
         let mut variants: Vec<Variant> = Vec::new();
         for case in 0..log.num_cases() {
             let trace = log.case_activities(case);

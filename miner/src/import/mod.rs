@@ -8,6 +8,7 @@ pub mod xes;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use flate2::read::MultiGzDecoder;
 
@@ -136,13 +137,80 @@ impl<R: Read, F: FnMut(u64)> Read for Counting<R, F> {
     }
 }
 
+/// A reader fed by another thread in chunks, so that inflating gzip on one core overlaps
+/// parsing on the other.
+struct Prefetched {
+    chunks: Receiver<io::Result<Vec<u8>>>,
+    current: Vec<u8>,
+    position: usize,
+}
+
+impl Read for Prefetched {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let available = self.fill_buf()?;
+        let count = available.len().min(buf.len());
+        buf[..count].copy_from_slice(&available[..count]);
+        self.consume(count);
+        Ok(count)
+    }
+}
+
+impl BufRead for Prefetched {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        while self.position == self.current.len() {
+            match self.chunks.recv() {
+                Ok(chunk) => {
+                    self.current = chunk?;
+                    self.position = 0;
+                }
+                // The sender is gone: end of input.
+                Err(_) => return Ok(&[]),
+            }
+        }
+        Ok(&self.current[self.position..])
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.position = (self.position + amount).min(self.current.len());
+    }
+}
+
+/// Size of the chunks handed from the inflating thread to the parser.
+const CHUNK: usize = 1 << 20;
+
+/// Reads `source` to its end in chunks, sending them until the receiver hangs up.
+fn pump(mut source: impl Read, chunks: SyncSender<io::Result<Vec<u8>>>) {
+    loop {
+        let mut chunk = vec![0u8; CHUNK];
+        let mut filled = 0;
+        while filled < CHUNK {
+            match source.read(&mut chunk[filled..]) {
+                Ok(0) => break,
+                Ok(count) => filled += count,
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) => {
+                    let _ = chunks.send(Err(error));
+                    return;
+                }
+            }
+        }
+        if filled == 0 {
+            return;
+        }
+        chunk.truncate(filled);
+        if chunks.send(Ok(chunk)).is_err() {
+            return;
+        }
+    }
+}
+
 /// Imports any supported file (or a run folder containing `events.jsonl`), choosing the
 /// importer from `options.format` or the file name. `progress` is told the compressed bytes
-/// read so far, for a progress bar.
+/// read so far, for a progress bar. Gzip is inflated on a second thread.
 pub fn import_path(
     path: &Path,
     options: &ImportOptions,
-    progress: &mut dyn FnMut(u64),
+    progress: &mut (dyn FnMut(u64) + Send),
 ) -> Result<Imported, ImportError> {
     let path: PathBuf = if path.is_dir() {
         path.join("events.jsonl")
@@ -168,30 +236,44 @@ pub fn import_path(
         .fill_buf()
         .map_err(io_error)?
         .starts_with(&[0x1f, 0x8b]);
-    let reader: Box<dyn BufRead + '_> = if gz {
-        Box::new(BufReader::with_capacity(
-            1 << 16,
-            MultiGzDecoder::new(buffered),
-        ))
-    } else {
-        Box::new(buffered)
-    };
+    if !gz {
+        return read_format(format, buffered, options, &file_name, &path);
+    }
+    std::thread::scope(|scope| {
+        let (sender, receiver) = sync_channel(4);
+        scope.spawn(move || pump(MultiGzDecoder::new(buffered), sender));
+        let reader = Prefetched {
+            chunks: receiver,
+            current: Vec::new(),
+            position: 0,
+        };
+        read_format(format, reader, options, &file_name, &path)
+    })
+}
+
+fn read_format(
+    format: Format,
+    reader: impl BufRead,
+    options: &ImportOptions,
+    file_name: &str,
+    path: &Path,
+) -> Result<Imported, ImportError> {
     match format {
-        Format::Xes => xes::read(reader, &file_name),
-        Format::Csv => csv::read(reader, &file_name, &options.csv),
-        Format::Jsonl => jsonl::read(reader, &file_name),
+        Format::Xes => xes::read(reader, file_name),
+        Format::Csv => csv::read(reader, file_name, &options.csv),
+        Format::Jsonl => jsonl::read(reader, file_name),
         Format::OcelJson => {
-            let ocel = ocel::json::read(reader, &file_name)?;
-            flatten(ocel, options, &file_name)
+            let ocel = ocel::json::read(reader, file_name)?;
+            flatten(ocel, options, file_name)
         }
         Format::OcelXml => {
-            let ocel = ocel::xml::read(reader, &file_name)?;
-            flatten(ocel, options, &file_name)
+            let ocel = ocel::xml::read(reader, file_name)?;
+            flatten(ocel, options, file_name)
         }
-        // SQLite reads the file by path itself; the opened handle is simply dropped.
+        // SQLite reads the file by path itself; the opened reader is simply dropped.
         Format::OcelSqlite => {
-            let ocel = ocel::sqlite::read(&path)?;
-            flatten(ocel, options, &file_name)
+            let ocel = ocel::sqlite::read(path)?;
+            flatten(ocel, options, file_name)
         }
     }
 }
@@ -223,4 +305,18 @@ fn flatten(
     let mut diagnostics = ocel.diagnostics.clone();
     let log = ocel.flatten(&object_type, &mut diagnostics);
     Ok((log, diagnostics))
+}
+
+/// Reads OCEL JSON (2.0 or 1.0) from `reader` and flattens it on `object_type`.
+pub fn ocel_json_flattened(
+    reader: impl BufRead,
+    file: &str,
+    object_type: &str,
+) -> Result<Imported, ImportError> {
+    let ocel = ocel::json::read(reader, file)?;
+    let options = ImportOptions {
+        object_type: Some(object_type.to_owned()),
+        ..ImportOptions::default()
+    };
+    flatten(ocel, &options, file)
 }

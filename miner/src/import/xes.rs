@@ -274,7 +274,8 @@ impl Reading<'_> {
     ) {
         let mut key_text = None;
         let mut value_text = None;
-        for attribute in element.attributes().flatten() {
+        // No duplicate-attribute check: a repeated `key` or `value` simply takes the last one.
+        for attribute in element.attributes().with_checks(false).flatten() {
             match attribute.key.local_name().as_ref() {
                 b"key" => key_text = attribute.unescape_value().ok(),
                 b"value" => value_text = attribute.unescape_value().ok(),
