@@ -198,3 +198,70 @@ fn every_acknowledged_job_survives_a_sigkill_during_a_burst() {
         acknowledged.len()
     );
 }
+
+#[test]
+fn a_running_server_queues_scheduled_jobs_on_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("cp.db"));
+    push_bot(dir.path(), &server.url, "ticker");
+    // Six fields: every second, so the test does not wait a minute.
+    let created = json(&ctl(
+        &server.url,
+        &[
+            "--format",
+            "json",
+            "schedules",
+            "create",
+            "--bot",
+            "ticker",
+            "--cron",
+            "* * * * * *",
+            "--input",
+            "source=schedule",
+        ],
+    ));
+    assert!(created["next_run_at"].is_string(), "{created}");
+    let started = std::time::Instant::now();
+    let jobs = loop {
+        let jobs = json(&ctl(
+            &server.url,
+            &["--format", "json", "jobs", "list", "--bot", "ticker"],
+        ));
+        if !jobs.as_array().unwrap().is_empty() {
+            break jobs;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "no scheduled job within 10 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert_eq!(jobs[0]["inputs"]["source"], "schedule");
+    let listed = String::from_utf8(ctl(&server.url, &["schedules", "list"]).stdout).unwrap();
+    assert!(
+        listed.contains("* * * * * * (UTC)") && listed.contains("run_once"),
+        "{listed}"
+    );
+
+    let bad = ctl(
+        &server.url,
+        &[
+            "schedules",
+            "create",
+            "--bot",
+            "ticker",
+            "--cron",
+            "61 * * * *",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("cron \"61 * * * *\""));
+    let id = created["id"].as_str().unwrap();
+    assert!(
+        ctl(&server.url, &["schedules", "delete", id])
+            .status
+            .success()
+    );
+    let gone = ctl(&server.url, &["schedules", "delete", id]);
+    assert!(String::from_utf8_lossy(&gone.stderr).contains("not_found"));
+}

@@ -8,6 +8,7 @@
 //! * [`server`]: serve a bound listener until a shutdown future resolves, with the lease sweeper.
 
 pub mod api;
+pub mod schedule;
 pub mod server;
 pub mod store;
 

@@ -7,8 +7,11 @@ use tokio::net::TcpListener;
 
 use crate::api::{AppState, router};
 
-/// How often expired leases are looked for.
+/// How often expired leases and due schedules are looked for.
 const SWEEP_EVERY: Duration = Duration::from_millis(500);
+
+/// A fire time older than this when its schedule is looked at counts as missed (downtime).
+const SCHEDULE_GRACE: Duration = Duration::from_secs(60);
 
 /// Serve until `shutdown` resolves; in-flight requests finish first. The listener is bound by
 /// the caller, so tests can use port 0.
@@ -17,7 +20,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let sweeper = tokio::spawn(sweep_expired_leases(state.clone()));
+    let sweeper = tokio::spawn(sweep(state.clone()));
     let served = axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await;
@@ -25,12 +28,23 @@ pub async fn serve(
     served
 }
 
-/// Requeue (or fail, by policy) the jobs of agents that stopped heartbeating.
-async fn sweep_expired_leases(state: AppState) {
+/// Queue due scheduled runs, and requeue (or fail, by policy) the jobs of agents that stopped
+/// heartbeating.
+async fn sweep(state: AppState) {
     let mut ticker = tokio::time::interval(SWEEP_EVERY);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
+        let due =
+            state.with_store(|store| store.run_due_schedules(chrono::Utc::now(), SCHEDULE_GRACE));
+        match due.await {
+            Ok(jobs) if !jobs.is_empty() => {
+                tracing::info!(count = jobs.len(), "scheduled jobs queued");
+                state.work_available.notify_waiters();
+            }
+            Ok(_) => {}
+            Err(error) => tracing::error!(?error, "schedule run failed"),
+        }
         let policy = state.policy;
         match state
             .with_store(move |store| store.expire_leases(chrono::Utc::now(), &policy))

@@ -533,3 +533,164 @@ fn packages_that_could_escape_their_folder_are_refused() {
     ));
     assert!(store.bots().unwrap().is_empty());
 }
+
+fn schedule(cron: &str, missed: &str) -> flowbot_control_plane::store::NewSchedule {
+    serde_json::from_value(serde_json::json!({
+        "bot": {"name": "nightly", "version": 0},
+        "cron": cron,
+        "timezone": "Europe/Zurich",
+        "missed": missed,
+        "skip_dates": ["2027-01-01"],
+        "inputs": {"mode": "full"}
+    }))
+    .unwrap()
+}
+
+const GRACE: Duration = Duration::from_secs(60);
+
+fn utc(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+#[test]
+fn a_schedule_queues_one_job_per_fire_time_and_never_twice() {
+    let (_dir, store) = open();
+    store
+        .add_bot_version("nightly", &package("log(\"run\");"), at(0))
+        .unwrap();
+    // 02:00 Zurich daily = 01:00 UTC in winter.
+    let created = store
+        .create_schedule(
+            schedule("0 2 * * *", "run_once"),
+            utc("2026-12-30T12:00:00Z"),
+        )
+        .unwrap();
+    assert_eq!(created.next_run_at, Some(utc("2026-12-31T01:00:00Z")));
+
+    assert!(
+        store
+            .run_due_schedules(utc("2026-12-31T00:59:59Z"), GRACE)
+            .unwrap()
+            .is_empty()
+    );
+    let jobs = store
+        .run_due_schedules(utc("2026-12-31T01:00:00.400Z"), GRACE)
+        .unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(store.job(&jobs[0]).unwrap().job.inputs["mode"], "full");
+    assert!(
+        store
+            .run_due_schedules(utc("2026-12-31T01:00:00.900Z"), GRACE)
+            .unwrap()
+            .is_empty(),
+        "no double run"
+    );
+
+    // New Year's Day is on the business calendar's skip list: the next run is 2 January.
+    let next = store.schedules().unwrap()[0].next_run_at;
+    assert_eq!(next, Some(utc("2027-01-02T01:00:00Z")));
+}
+
+#[test]
+fn downtime_over_several_fire_times_follows_the_missed_run_policy() {
+    for (policy, expected) in [("run_once", 1), ("run_all", 3), ("skip", 0)] {
+        let (_dir, store) = open();
+        store
+            .add_bot_version("nightly", &package("log(\"run\");"), at(0))
+            .unwrap();
+        store
+            .create_schedule(schedule("0 * * * *", policy), utc("2026-06-01T09:30:00Z"))
+            .unwrap();
+        // Down from 09:30 to 12:30 UTC: 10:00, 11:00 and 12:00 were missed.
+        let jobs = store
+            .run_due_schedules(utc("2026-06-01T12:30:00Z"), GRACE)
+            .unwrap();
+        assert_eq!(jobs.len(), expected, "policy {policy}");
+        assert_eq!(
+            store.schedules().unwrap()[0].next_run_at,
+            Some(utc("2026-06-01T13:00:00Z")),
+            "policy {policy}"
+        );
+        assert!(
+            store
+                .run_due_schedules(utc("2026-06-01T12:31:00Z"), GRACE)
+                .unwrap()
+                .is_empty(),
+            "policy {policy}"
+        );
+    }
+}
+
+#[test]
+fn schedules_survive_a_restart_without_double_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cp.db");
+    {
+        let store = SqliteStore::open(&path).unwrap();
+        store
+            .add_bot_version("nightly", &package("log(\"run\");"), at(0))
+            .unwrap();
+        store
+            .create_schedule(
+                schedule("0 * * * *", "run_all"),
+                utc("2026-06-01T09:30:00Z"),
+            )
+            .unwrap();
+        assert_eq!(
+            store
+                .run_due_schedules(utc("2026-06-01T10:00:01Z"), GRACE)
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    assert!(
+        store
+            .run_due_schedules(utc("2026-06-01T10:00:30Z"), GRACE)
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .run_due_schedules(utc("2026-06-01T11:00:00Z"), GRACE)
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(store.jobs(&Default::default()).unwrap().len(), 2);
+}
+
+#[test]
+fn invalid_schedules_are_refused_by_field() {
+    let (_dir, store) = open();
+    store
+        .add_bot_version("nightly", &package("1"), at(0))
+        .unwrap();
+    let mut bad = schedule("0 2 * *", "run_once");
+    assert!(
+        store
+            .create_schedule(bad.clone(), at(0))
+            .unwrap_err()
+            .to_string()
+            .contains("cron \"0 2 * *\"")
+    );
+    bad.cron = "0 2 * * *".to_owned();
+    bad.timezone = "Europe/Atlantis".to_owned();
+    assert!(
+        store
+            .create_schedule(bad.clone(), at(0))
+            .unwrap_err()
+            .to_string()
+            .contains("timezone")
+    );
+    bad.timezone = "UTC".to_owned();
+    bad.bot.name = "ghost".to_owned();
+    assert!(matches!(
+        store.create_schedule(bad, at(0)),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(store.schedules().unwrap().is_empty());
+}

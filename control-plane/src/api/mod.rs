@@ -3,6 +3,7 @@
 mod agents;
 mod bots;
 mod jobs;
+mod schedules;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -67,6 +68,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/bots/{name}/versions", post(bots::add_version))
         .route("/api/v1/bots/{name}/versions/{version}", get(bots::version))
         .route("/api/v1/bots/{name}/publish", post(bots::publish))
+        .route(
+            "/api/v1/schedules",
+            post(schedules::create).get(schedules::list),
+        )
+        .route(
+            "/api/v1/schedules/{id}",
+            axum::routing::delete(schedules::delete),
+        )
         .route("/api/v1/agents", get(agents::list))
         .route("/api/v1/agent", post(agents::exchange))
         .fallback(|| async {

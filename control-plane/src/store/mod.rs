@@ -3,6 +3,7 @@
 //! Every method takes `now` so lease expiry and retry backoff are tested without sleeping.
 
 mod bots;
+mod schedules;
 mod sqlite;
 
 use std::collections::BTreeMap;
@@ -34,6 +35,67 @@ pub struct BotSummary {
     /// The version jobs get when they ask for version 0 ("the published one").
     pub published_version: Option<u32>,
     pub latest_version: u32,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What to do with fire times that passed while the control plane was down.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MissedPolicy {
+    /// One catch-up run for any number of missed fire times.
+    #[default]
+    RunOnce,
+    /// A run for every missed fire time (at most `schedule::MAX_CATCH_UP`).
+    RunAll,
+    /// Missed fire times are dropped; only the next one on time runs.
+    Skip,
+}
+
+/// A cron schedule that queues jobs for a bot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewSchedule {
+    pub bot: BotRef,
+    /// Five fields (`min hour day month weekday`), or six/seven with seconds and year.
+    pub cron: String,
+    /// IANA zone the expression is read in.
+    #[serde(default = "default_timezone")]
+    pub timezone: String,
+    /// Business calendar: dates (in the schedule's zone) on which it does not fire.
+    #[serde(default)]
+    pub skip_dates: Vec<chrono::NaiveDate>,
+    #[serde(default)]
+    pub missed: MissedPolicy,
+    #[serde(default)]
+    pub inputs: BTreeMap<String, serde_json::Value>,
+    #[serde(default)]
+    pub priority: i32,
+    #[serde(default)]
+    pub required_labels: Vec<String>,
+    #[serde(default = "default_timeout_s")]
+    pub timeout_s: u64,
+    #[serde(default = "default_max_attempts")]
+    pub max_attempts: u32,
+    #[serde(default = "default_enabled")]
+    pub enabled: bool,
+}
+
+fn default_timezone() -> String {
+    "UTC".to_owned()
+}
+
+fn default_enabled() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScheduleRecord {
+    pub id: String,
+    #[serde(flatten)]
+    pub spec: NewSchedule,
+    /// None when the expression never fires again.
+    pub next_run_at: Option<DateTime<Utc>>,
+    pub last_run_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -247,6 +309,18 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<JobRecord>;
     /// Expire leases whose agents stopped heartbeating: their jobs are retried or failed.
     fn expire_leases(&self, now: DateTime<Utc>, policy: &LeasePolicy) -> StoreResult<Vec<JobId>>;
+
+    /// Validate (cron, zone, bot) and store a schedule with its first fire time.
+    fn create_schedule(
+        &self,
+        schedule: NewSchedule,
+        now: DateTime<Utc>,
+    ) -> StoreResult<ScheduleRecord>;
+    fn schedules(&self) -> StoreResult<Vec<ScheduleRecord>>;
+    fn delete_schedule(&self, id: &str) -> StoreResult<()>;
+    /// Queue the jobs of every schedule due at `now` and advance each to its next fire time,
+    /// in one transaction. Fire times older than `grace` count as missed.
+    fn run_due_schedules(&self, now: DateTime<Utc>, grace: Duration) -> StoreResult<Vec<JobId>>;
 
     /// The step events of every attempt of a job, in the order the agents sent them.
     fn job_events(&self, id: &JobId) -> StoreResult<Vec<Event>>;

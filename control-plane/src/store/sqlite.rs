@@ -14,7 +14,7 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehav
 
 use super::{
     AgentRecord, BotSummary, BotVersion, JobFilter, JobRecord, JobState, LeasePolicy, NewJob,
-    Store, StoreError, StoreResult,
+    NewSchedule, ScheduleRecord, Store, StoreError, StoreResult,
 };
 
 /// Timestamped migrations, applied in order at start; each runs once per database.
@@ -26,6 +26,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "20261129_0002_bots",
         include_str!("../../migrations/20261129_0002_bots.sql"),
+    ),
+    (
+        "20261129_0003_schedules",
+        include_str!("../../migrations/20261129_0003_schedules.sql"),
     ),
 ];
 
@@ -100,7 +104,7 @@ pub(super) fn from_millis(value: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(value).single().unwrap_or_default()
 }
 
-fn new_id() -> String {
+pub(super) fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
@@ -262,6 +266,44 @@ fn lease_row(
         .optional()?)
 }
 
+/// Queue a job for an existing bot version, inside the caller's transaction.
+pub(super) fn insert_job(
+    transaction: &Transaction<'_>,
+    job: NewJob,
+    now: DateTime<Utc>,
+) -> StoreResult<JobRecord> {
+    if job.bot.name.trim().is_empty() {
+        return Err(StoreError::Invalid("bot name is empty".to_owned()));
+    }
+    if job.max_attempts == 0 {
+        return Err(StoreError::Invalid(
+            "max_attempts must be at least 1".to_owned(),
+        ));
+    }
+    {
+        let version = super::bots::resolve(transaction, &job.bot.name, job.bot.version)?;
+        let id = new_id();
+        transaction.execute(
+                "INSERT INTO jobs (id, seq, bot_name, bot_version, inputs, priority, required_labels, required_caps, \
+                 timeout_s, attempt, max_attempts, state, not_before, created_at, updated_at) \
+                 VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs), ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, 'queued', ?10, ?10, ?10)",
+                params![
+                    id,
+                    job.bot.name,
+                    version,
+                    serde_json::to_string(&job.inputs)?,
+                    job.priority,
+                    serde_json::to_string(&job.required_labels)?,
+                    serde_json::to_string(&job.required_capabilities)?,
+                    job.timeout_s,
+                    job.max_attempts,
+                    millis(now)
+                ],
+            )?;
+        load_job(transaction, &id)
+    }
+}
+
 impl Store for SqliteStore {
     fn register_agent(
         &self,
@@ -328,36 +370,7 @@ impl Store for SqliteStore {
     }
 
     fn enqueue(&self, job: NewJob, now: DateTime<Utc>) -> StoreResult<JobRecord> {
-        if job.bot.name.trim().is_empty() {
-            return Err(StoreError::Invalid("bot name is empty".to_owned()));
-        }
-        if job.max_attempts == 0 {
-            return Err(StoreError::Invalid(
-                "max_attempts must be at least 1".to_owned(),
-            ));
-        }
-        self.write(|transaction| {
-            let version = super::bots::resolve(transaction, &job.bot.name, job.bot.version)?;
-            let id = new_id();
-            transaction.execute(
-                "INSERT INTO jobs (id, seq, bot_name, bot_version, inputs, priority, required_labels, required_caps, \
-                 timeout_s, attempt, max_attempts, state, not_before, created_at, updated_at) \
-                 VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs), ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, 'queued', ?10, ?10, ?10)",
-                params![
-                    id,
-                    job.bot.name,
-                    version,
-                    serde_json::to_string(&job.inputs)?,
-                    job.priority,
-                    serde_json::to_string(&job.required_labels)?,
-                    serde_json::to_string(&job.required_capabilities)?,
-                    job.timeout_s,
-                    job.max_attempts,
-                    millis(now)
-                ],
-            )?;
-            load_job(transaction, &id)
-        })
+        self.write(|transaction| insert_job(transaction, job, now))
     }
 
     fn job(&self, id: &JobId) -> StoreResult<JobRecord> {
@@ -628,6 +641,31 @@ impl Store for SqliteStore {
             }
             Ok(jobs)
         })
+    }
+
+    fn create_schedule(
+        &self,
+        schedule: NewSchedule,
+        now: DateTime<Utc>,
+    ) -> StoreResult<ScheduleRecord> {
+        self.write(|transaction| super::schedules::create(transaction, schedule, now))
+    }
+
+    fn schedules(&self) -> StoreResult<Vec<ScheduleRecord>> {
+        super::schedules::list(&self.lock())
+    }
+
+    fn delete_schedule(&self, id: &str) -> StoreResult<()> {
+        self.write(|transaction| super::schedules::delete(transaction, id))
+    }
+
+    fn run_due_schedules(
+        &self,
+        now: DateTime<Utc>,
+        grace: std::time::Duration,
+    ) -> StoreResult<Vec<JobId>> {
+        let grace = chrono::Duration::from_std(grace).unwrap_or_default();
+        self.write(|transaction| super::schedules::run_due(transaction, now, grace))
     }
 
     fn job_events(&self, id: &JobId) -> StoreResult<Vec<Event>> {

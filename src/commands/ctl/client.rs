@@ -31,11 +31,16 @@ impl Client {
         self.send(self.http.post(format!("{}{path}", self.base)).json(body))
     }
 
+    pub(super) fn delete(&self, path: &str) -> anyhow::Result<Value> {
+        self.send(self.http.delete(format!("{}{path}", self.base)))
+    }
+
     fn send(&self, request: reqwest::blocking::RequestBuilder) -> anyhow::Result<Value> {
         let response = request
             .send()
             .map_err(|error| anyhow!("cannot reach the control plane at {}: {error}", self.base))?;
         let status = response.status();
+        // 204 No Content has no body; anything unreadable is reported by status below.
         let body: Value = response.json().unwrap_or(Value::Null);
         if status.is_success() {
             return Ok(body);

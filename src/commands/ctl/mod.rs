@@ -2,6 +2,7 @@
 
 mod bots;
 mod client;
+mod schedules;
 mod table;
 
 use std::process::ExitCode;
@@ -31,6 +32,9 @@ enum CtlCommand {
     /// Push bot packages as new versions, list them, publish or roll back
     #[command(subcommand)]
     Bots(bots::BotsCommand),
+    /// Queue jobs on cron schedules (time zones, business calendars, missed-run policy)
+    #[command(subcommand)]
+    Schedules(schedules::SchedulesCommand),
     /// List registered agents
     #[command(subcommand)]
     Agents(AgentsCommand),
@@ -119,6 +123,7 @@ pub(crate) fn ctl(args: &CtlArgs, settings: &Resolved) -> anyhow::Result<ExitCod
             return print(format, &events, || table::events(&events));
         }
         CtlCommand::Bots(command) => return bots::run(command, &client, format),
+        CtlCommand::Schedules(command) => return schedules::run(command, &client, format),
         CtlCommand::Agents(AgentsCommand::List) => {
             let agents = client.get("/api/v1/agents", &[])?;
             return print(format, &agents, || table::agents(&agents));
@@ -139,7 +144,7 @@ fn print(
     Ok(ExitCode::SUCCESS)
 }
 
-fn parse_inputs(inputs: &[String]) -> anyhow::Result<serde_json::Map<String, Value>> {
+pub(super) fn parse_inputs(inputs: &[String]) -> anyhow::Result<serde_json::Map<String, Value>> {
     let mut parsed = serde_json::Map::new();
     for input in inputs {
         let Some((key, value)) = input.split_once('=') else {

@@ -152,3 +152,29 @@ pub(super) fn bots(bots: &Value) -> String {
         .collect();
     render(&["NAME", "PUBLISHED", "LATEST", "CREATED"], rows)
 }
+
+pub(super) fn schedules(schedules: &Value) -> String {
+    let rows = schedules
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|schedule| {
+            vec![
+                text(&schedule["id"]),
+                text(&schedule["bot"]["name"]),
+                format!(
+                    "{} ({})",
+                    text(&schedule["cron"]),
+                    text(&schedule["timezone"])
+                ),
+                text(&schedule["missed"]),
+                text(&schedule["next_run_at"]),
+                text(&schedule["last_run_at"]),
+            ]
+        })
+        .collect();
+    render(
+        &["ID", "BOT", "CRON", "MISSED", "NEXT RUN", "LAST RUN"],
+        rows,
+    )
+}
