@@ -202,7 +202,7 @@ pub fn run_script(options: RunOptions) -> Result<RunReport, AgentError> {
         log: Some(log),
         echo_log: options.echo_log,
     }));
-    runtime.log_line(
+    runtime.write_log(
         "info",
         &format!(
             "run {run_id} of {script_name}{}",
@@ -249,7 +249,7 @@ pub fn run_script(options: RunOptions) -> Result<RunReport, AgentError> {
         }
     };
     if let Some(error) = &error {
-        runtime.log_line("error", &error.to_string());
+        runtime.write_log("error", &error.to_string());
     }
     let finished = Utc::now();
     let report = RunReport {
@@ -265,7 +265,7 @@ pub fn run_script(options: RunOptions) -> Result<RunReport, AgentError> {
         started,
         finished,
     };
-    runtime.log_line("info", &format!("run ended: {:?}", report.outcome));
+    runtime.write_log("info", &format!("run ended: {:?}", report.outcome));
     runtime.flush()?;
     if let Some(error) = runtime.take_sink_error() {
         return Err(error.into());

@@ -121,6 +121,7 @@ pub(crate) fn run(args: &RunArgs, settings: &Resolved) -> anyhow::Result<ExitCod
     ]));
     options.agent = "local".to_owned();
     options.cancel = CancelToken::new();
+    options.echo_log = text;
     if text {
         options.extra_sink = Some(Box::new(FnSink(|event: &Event| {
             eprintln!("{}", progress_line(event));
