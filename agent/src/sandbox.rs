@@ -157,7 +157,7 @@ impl PackageResolver {
         }
     }
 
-    fn locate(&self, path: &str) -> Result<PathBuf, String> {
+    pub(crate) fn locate(&self, path: &str) -> Result<PathBuf, String> {
         let relative = Path::new(path);
         if relative
             .components()
