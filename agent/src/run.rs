@@ -216,37 +216,22 @@ pub fn run_script(options: RunOptions) -> Result<RunReport, AgentError> {
         .unwrap_or(Path::new("."));
     let (engine, _) = build_engine(&options.limits, package_dir, &runtime);
 
-    let (outcome, error) = match engine.compile(&text) {
-        Err(parse) => {
-            let position = parse.position();
-            let error = ScriptError {
-                kind: ExceptionKind::System,
-                file: script_name.clone(),
-                line: position.line(),
-                column: position.position(),
-                step: None,
-                args: Vec::new(),
-                message: runtime.redactor.redact(&parse.err_type().to_string()),
-            };
-            (JobOutcome::Failed, Some(error))
-        }
-        Ok(mut ast) => {
-            ast.set_source(script_name.as_str());
-            match engine.run_ast(&ast) {
-                Ok(()) => (JobOutcome::Succeeded, None),
-                Err(error) => {
-                    let outcome = match terminated_reason(&error) {
-                        Some(TERMINATED_CANCELLED) => JobOutcome::Cancelled,
-                        Some(_) => JobOutcome::TimedOut,
-                        None => JobOutcome::Failed,
-                    };
-                    (
-                        outcome,
-                        Some(script_error(&error, &script_name, &runtime.redactor)),
-                    )
-                }
-            }
-        }
+    // rhai recurses on the native stack; the call-depth limit is only safe on a stack sized for
+    // it, whatever thread the caller runs us on.
+    let executed = std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name(format!("bot {}", runtime.run_id))
+            .stack_size(SCRIPT_STACK_BYTES)
+            .spawn_scoped(scope, || execute(&engine, &text, &script_name, &runtime))
+            .map(|handle| handle.join())
+    });
+    let (outcome, error) = match executed {
+        Ok(Ok(result)) => result,
+        Ok(Err(_panic)) => (
+            JobOutcome::Failed,
+            Some(internal_error(&script_name, "the script thread panicked")),
+        ),
+        Err(source) => return Err(AgentError::Thread(source)),
     };
     if let Some(error) = &error {
         runtime.write_log("error", &error.to_string());
@@ -273,6 +258,63 @@ pub fn run_script(options: RunOptions) -> Result<RunReport, AgentError> {
     write_json(&run_dir.join("outputs.json"), &report.outputs)?;
     write_json(&run_dir.join("run.json"), &report)?;
     Ok(report)
+}
+
+/// Stack of the thread a script runs on: enough for `Limits::max_call_depth` levels of script
+/// calls with room to spare in debug builds (only touched pages use memory).
+const SCRIPT_STACK_BYTES: usize = 256 * 1024 * 1024;
+
+fn internal_error(script: &str, message: &str) -> ScriptError {
+    ScriptError {
+        kind: ExceptionKind::System,
+        file: script.to_owned(),
+        line: None,
+        column: None,
+        step: None,
+        args: Vec::new(),
+        message: message.to_owned(),
+    }
+}
+
+/// Compiles and runs the script; the outcome and, unless it succeeded, the error.
+fn execute(
+    engine: &Engine,
+    text: &str,
+    script_name: &str,
+    runtime: &Runtime,
+) -> (JobOutcome, Option<ScriptError>) {
+    match engine.compile(text) {
+        Err(parse) => {
+            let position = parse.position();
+            let error = ScriptError {
+                kind: ExceptionKind::System,
+                file: script_name.to_owned(),
+                line: position.line(),
+                column: position.position(),
+                step: None,
+                args: Vec::new(),
+                message: runtime.redactor.redact(&parse.err_type().to_string()),
+            };
+            (JobOutcome::Failed, Some(error))
+        }
+        Ok(mut ast) => {
+            ast.set_source(script_name);
+            match engine.run_ast(&ast) {
+                Ok(()) => (JobOutcome::Succeeded, None),
+                Err(error) => {
+                    let outcome = match terminated_reason(&error) {
+                        Some(TERMINATED_CANCELLED) => JobOutcome::Cancelled,
+                        Some(_) => JobOutcome::TimedOut,
+                        None => JobOutcome::Failed,
+                    };
+                    (
+                        outcome,
+                        Some(script_error(&error, script_name, &runtime.redactor)),
+                    )
+                }
+            }
+        }
+    }
 }
 
 fn write_json(path: &Path, value: &impl Serialize) -> Result<(), AgentError> {

@@ -122,3 +122,16 @@ fn imports_are_followed_within_the_package() {
     );
     assert_eq!(diagnostics.len(), 6, "{diagnostics:#?}");
 }
+
+#[test]
+fn deeply_nested_script_is_a_diagnostic_not_a_crash() {
+    let nested = format!("let x = {}1{};", "[".repeat(500), "]".repeat(500));
+    let diagnostics = check(&nested);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert!(
+        diagnostics[0].contains("exceeds maximum complexity"),
+        "{diagnostics:?}"
+    );
+    let fns = format!("{}1{};", "abs(".repeat(20), ")".repeat(20));
+    assert!(check(&fns).is_empty());
+}

@@ -178,3 +178,15 @@ fn limits_cannot_be_caught_by_try_catch() {
     let message = failure("try { loop { } } catch (e) { output(\"caught\", true); }");
     assert!(message.contains("Too many operations"), "{message}");
 }
+
+/// The production call-depth limit must trip before the native stack runs out, even on a
+/// test thread's 2 MB stack in a debug build.
+#[test]
+fn deep_recursion_with_default_limits_is_an_error_not_a_crash() {
+    let mut bot = Bot::new(
+        "fn down(n) { let a = [n, n, n]; let m = #{ a: a }; if n > 1000000 { 0 } else { down(n + 1) + m.a[0] } } down(0);",
+    );
+    let report = bot.run();
+    let message = report.error.unwrap().message;
+    assert!(message.contains("Stack overflow"), "{message}");
+}
