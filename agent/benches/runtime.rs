@@ -8,9 +8,13 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use criterion::{Criterion, Throughput};
-use flowbot_agent::Limits;
 use flowbot_agent::events::{JsonlSink, MemorySink};
 use flowbot_agent::run::{RunOptions, build_engine, detached_runtime, run_script};
+use flowbot_agent::runtime::{FileRoots, Runtime, RuntimeParts};
+use flowbot_agent::sandbox::Stopper;
+use flowbot_agent::secrets::SecretChain;
+use flowbot_agent::{CancelToken, Limits};
+use flowbot_model::ids::RunId;
 
 const RECONCILE: &str = include_str!("../../scripts/reconcile_transactions.rhai");
 const STEPS_PER_ITERATION: u64 = 1_000;
@@ -33,8 +37,22 @@ fn engine_start_and_compile(c: &mut Criterion) {
 fn step_overhead(c: &mut Criterion) {
     let limits = Limits::default();
     let dir = tempfile::tempdir().unwrap();
+    // As in a real run: events.jsonl and run.log both get a line per step.
     let sink = JsonlSink::create(&dir.path().join("events.jsonl")).unwrap();
-    let runtime = detached_runtime(Box::new(sink), &limits);
+    let runtime = Arc::new(Runtime::new(RuntimeParts {
+        run_id: RunId::from("bench"),
+        resource: "bench@local".to_owned(),
+        script: "bench.rhai".to_owned(),
+        stopper: Stopper::new(CancelToken::new(), limits.timeout),
+        roots: FileRoots::new(&[dir.path().to_path_buf()]).unwrap(),
+        run_dir: Some(dir.path().to_path_buf()),
+        dry_run: false,
+        inputs: Default::default(),
+        secrets: Box::new(SecretChain::default()),
+        sink: Box::new(sink),
+        log: Some(std::fs::File::create(dir.path().join("run.log")).unwrap()),
+        echo_log: false,
+    }));
     let (engine, _) = build_engine(&limits, dir.path(), &runtime);
     let mut group = c.benchmark_group("per step");
     group.throughput(Throughput::Elements(STEPS_PER_ITERATION));
@@ -43,9 +61,12 @@ fn step_overhead(c: &mut Criterion) {
     let steps = engine
         .compile(format!("for i in 0..{STEPS_PER_ITERATION} {{ sleep(0); }}"))
         .unwrap();
-    group.bench_function("no-op step with event to events.jsonl", |b| {
-        b.iter(|| engine.run_ast(&steps).unwrap());
-    });
+    group.bench_function(
+        "no-op step with event to events.jsonl and line to run.log",
+        |b| {
+            b.iter(|| engine.run_ast(&steps).unwrap());
+        },
+    );
     // The same loop calling a pure native function: what the script costs without a step.
     let baseline = engine
         .compile(format!(
@@ -88,8 +109,9 @@ fn memory_per_idle_bot() {
     black_box(bots);
 }
 
-/// 1000 complete runs of a three-step bot, one after another, each with its own run folder.
+/// 1000 complete runs of a four-step bot, one after another, each with its own run folder.
 fn thousand_runs() {
+    const RUNS: u32 = 1000;
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("bot.rhai");
     std::fs::write(
@@ -98,7 +120,7 @@ fn thousand_runs() {
     )
     .unwrap();
     let started = Instant::now();
-    for _ in 0..1000 {
+    for _ in 0..RUNS {
         let options = RunOptions::new(&script, dir.path(), dir.path().join("runs"));
         let report = run_script(options).unwrap();
         assert_eq!(report.events, 4);
@@ -107,7 +129,7 @@ fn thousand_runs() {
     println!(
         "1000 runs of a 4-step bot: {:.2} s, {:.2} ms per run",
         elapsed.as_secs_f64(),
-        elapsed.as_secs_f64()
+        elapsed.as_secs_f64() * 1000.0 / RUNS as f64
     );
 }
 
