@@ -341,6 +341,8 @@ fn inputs_defaults_and_missing_inputs() {
     let error = report.error.unwrap();
     assert!(error.message.contains("no input `missing`"), "{error}");
     assert!(error.message.contains("--input missing="), "{error}");
+    assert_eq!((error.line, error.column), (Some(1), Some(54)), "{error}");
+    assert_eq!(error.step.as_deref(), Some("input"));
     let outputs: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(report.run_dir.join("outputs.json")).unwrap(),
     )
