@@ -32,6 +32,10 @@ pub struct Limits {
     pub max_map_size: usize,
     /// Modules a script may import in a run.
     pub max_modules: usize,
+    /// Variables alive in a scope at once.
+    pub max_variables: usize,
+    /// Functions a script (or module) may define.
+    pub max_functions: usize,
     /// Wall-clock time of one run.
     pub timeout: Duration,
 }
@@ -46,6 +50,8 @@ impl Default for Limits {
             max_array_size: 1_000_000,
             max_map_size: 100_000,
             max_modules: 32,
+            max_variables: 1_000,
+            max_functions: 1_000,
             timeout: Duration::from_secs(3600),
         }
     }
@@ -128,6 +134,8 @@ pub fn sandboxed_engine(limits: &Limits, package_dir: &Path, stopper: Stopper) -
         .set_max_array_size(limits.max_array_size)
         .set_max_map_size(limits.max_map_size)
         .set_max_modules(limits.max_modules)
+        .set_max_variables(limits.max_variables)
+        .set_max_functions(limits.max_functions)
         .set_module_resolver(PackageResolver::new(package_dir));
     // `eval` would compile code the checker never saw.
     engine.disable_symbol("eval");

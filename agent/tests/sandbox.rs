@@ -17,6 +17,8 @@ fn small_limits() -> Limits {
         max_array_size: 10_000,
         max_map_size: 1_000,
         max_modules: 4,
+        max_variables: 100,
+        max_functions: 50,
         timeout: Duration::from_secs(20),
     }
 }
@@ -189,4 +191,36 @@ fn deep_recursion_with_default_limits_is_an_error_not_a_crash() {
     let report = bot.run();
     let message = report.error.unwrap().message;
     assert!(message.contains("Stack overflow"), "{message}");
+}
+
+#[test]
+fn too_many_variables_are_refused() {
+    let lets: String = (0..200).map(|i| format!("let v{i} = {i};\n")).collect();
+    let message = failure(&lets);
+    assert!(message.contains("Too many variables"), "{message}");
+}
+
+#[test]
+fn too_many_functions_are_refused() {
+    let fns: String = (0..100).map(|i| format!("fn f{i}() {{ {i} }}\n")).collect();
+    let message = failure(&fns);
+    assert!(
+        message.contains("Number of functions defined exceeds maximum limit"),
+        "{message}"
+    );
+}
+
+#[test]
+fn too_many_imports_are_refused() {
+    let mut imports = String::new();
+    for i in 0..6 {
+        imports.push_str(&format!("import \"m{i}\" as m{i};\n"));
+    }
+    let mut bot = Bot::new(&imports);
+    for i in 0..6 {
+        bot.write(&format!("bot/m{i}.rhai"), "fn f() { 1 }");
+    }
+    bot.options().limits = small_limits();
+    let message = bot.run().error.unwrap().message;
+    assert!(message.contains("Too many modules"), "{message}");
 }
