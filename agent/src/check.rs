@@ -147,15 +147,40 @@ impl Checker {
         }
         // A variable holding a function pointer can be called like a function.
         let mut variables = BTreeSet::new();
+        // The type of a variable declared once from a literal and never assigned again, which
+        // is as good as the literal for judging arguments.
+        let mut declared: BTreeMap<String, (usize, Option<ParamType>)> = BTreeMap::new();
+        let mut assigned = BTreeSet::new();
         ast.walk(&mut |path: &[ASTNode]| {
-            if let Some(ASTNode::Stmt(Stmt::Var(var, _, _))) = path.last() {
-                variables.insert(var.0.name.to_string());
+            match path.last() {
+                Some(ASTNode::Stmt(Stmt::Var(var, _, _))) => {
+                    let name = var.0.name.to_string();
+                    let entry = declared.entry(name.clone()).or_insert((0, None));
+                    entry.0 += 1;
+                    entry.1 = literal_type(&var.1);
+                    variables.insert(name);
+                }
+                Some(ASTNode::Stmt(Stmt::Assignment(assignment))) => {
+                    if let Expr::Variable(variable, _, _) = &assignment.1.lhs {
+                        assigned.insert(variable.1.to_string());
+                    }
+                }
+                _ => {}
             }
             true
         });
+        let mut parameters = BTreeSet::new();
         for function in ast.iter_functions() {
-            variables.extend(function.params.iter().map(|param| (*param).to_owned()));
+            parameters.extend(function.params.iter().map(|param| (*param).to_owned()));
         }
+        let known_types: BTreeMap<String, ParamType> = declared
+            .into_iter()
+            .filter(|(name, (count, _))| {
+                *count == 1 && !assigned.contains(name) && !parameters.contains(name)
+            })
+            .filter_map(|(name, (_, ty))| ty.map(|ty| (name, ty)))
+            .collect();
+        variables.extend(parameters);
 
         let mut diagnostics = Vec::new();
         let modules = match package_dir {
@@ -227,7 +252,7 @@ impl Checker {
                     counts.join(" or ")
                 ));
             } else if !script_fns.contains_key(name)
-                && let Some(message) = self.type_mismatch(name, &call.args)
+                && let Some(message) = self.type_mismatch(name, &call.args, &known_types)
             {
                 report(message);
             }
@@ -330,8 +355,14 @@ impl Checker {
     }
 
     /// A message if every catalogue overload with this many parameters rejects a literal
-    /// argument's type. Arguments that are not literals are not judged.
-    fn type_mismatch(&self, name: &str, args: &[Expr]) -> Option<String> {
+    /// argument's type (or that of a variable only ever holding a literal). Other arguments
+    /// are not judged.
+    fn type_mismatch(
+        &self,
+        name: &str,
+        args: &[Expr],
+        known_types: &BTreeMap<String, ParamType>,
+    ) -> Option<String> {
         let overloads: Vec<_> = self
             .catalogue
             .named(name)
@@ -348,7 +379,12 @@ impl Checker {
                     .zip(args)
                     .enumerate()
                     .find_map(|(index, (param, arg))| {
-                        let given = literal_type(arg)?;
+                        let given = literal_type(arg).or_else(|| match arg {
+                            Expr::Variable(variable, _, _) if variable.2.is_empty() => {
+                                known_types.get(variable.1.as_str()).copied()
+                            }
+                            _ => None,
+                        })?;
                         (!accepts(param.ty, given)).then(|| {
                             format!(
                                 "argument {} (`{}`) of `{name}` must be {}, not {}",

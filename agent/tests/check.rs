@@ -63,6 +63,14 @@ fn literal_argument_of_the_wrong_type() {
         ["bot.rhai:1:1: error: argument 1 (`ms`) of `sleep` must be i64, not String"]
     );
     assert!(check("let ms = 5; sleep(ms);").is_empty());
+    assert_eq!(
+        check("let ms = \"500\";\nsleep(ms);"),
+        ["bot.rhai:2:1: error: argument 1 (`ms`) of `sleep` must be i64, not String"]
+    );
+    // Reassigned, declared twice, or a parameter: the type is not known, so no judgement.
+    assert!(check("let ms = \"500\"; ms = 500; sleep(ms);").is_empty());
+    assert!(check("let ms = \"a\"; { let ms = 5; sleep(ms); }").is_empty());
+    assert!(check("fn wait(ms) { sleep(ms) } let ms = \"x\"; wait(5);").is_empty());
 }
 
 #[test]
