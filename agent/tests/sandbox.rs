@@ -224,3 +224,25 @@ fn too_many_imports_are_refused() {
     let message = bot.run().error.unwrap().message;
     assert!(message.contains("Too many modules"), "{message}");
 }
+
+/// The production default stops the 100 MB string too, not only the small test limit.
+#[test]
+fn default_limits_stop_a_100_mb_string() {
+    let mut bot = Bot::new("let s = \"x\"; for i in 0..27 { s += s; } s.len()");
+    let message = bot.run().error.unwrap().message;
+    assert!(message.contains("Length of string too large"), "{message}");
+}
+
+/// rhai sizes a value with everything nested in it, so the defaults must leave room for a
+/// real spreadsheet: 30 000 rows x 5 columns is 150 000 map entries in one array.
+#[test]
+fn default_limits_leave_room_for_a_large_table() {
+    let mut csv = String::from("id,date,party,amount,currency\n");
+    for row in 0..30_000 {
+        csv.push_str(&format!("{row},2024-05-02,Party {row},{row}.50,EUR\n"));
+    }
+    let mut bot = Bot::new("let rows = read_csv(\"big.csv\"); output(\"rows\", rows.len());");
+    bot.write("files/big.csv", &csv);
+    let report = bot.run();
+    assert_eq!(report.outputs["rows"], 30_000, "{:?}", report.error);
+}
