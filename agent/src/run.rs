@@ -84,10 +84,52 @@ pub struct RunReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ScriptError>,
     pub outputs: BTreeMap<String, serde_json::Value>,
+    /// Files the script left in `artifacts/`, for the control plane to collect.
+    pub artifacts: Vec<Artifact>,
     pub events: u64,
     pub dry_run: bool,
     pub started: DateTime<Utc>,
     pub finished: DateTime<Utc>,
+}
+
+/// One file in a run's `artifacts/` folder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Artifact {
+    /// Relative to `artifacts/`, with `/` separators.
+    pub path: String,
+    pub bytes: u64,
+}
+
+/// Every file under `dir`, sorted; unreadable entries are skipped (the listing is informative,
+/// the files themselves are what matter).
+fn list_artifacts(dir: &Path) -> Vec<Artifact> {
+    fn walk(root: &Path, dir: &Path, found: &mut Vec<Artifact>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(metadata) = entry.metadata() else {
+                continue;
+            };
+            if metadata.is_dir() {
+                walk(root, &path, found);
+            } else if let Ok(relative) = path.strip_prefix(root) {
+                let parts: Vec<String> = relative
+                    .components()
+                    .map(|part| part.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                found.push(Artifact {
+                    path: parts.join("/"),
+                    bytes: metadata.len(),
+                });
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(dir, dir, &mut found);
+    found.sort_by(|a, b| a.path.cmp(&b.path));
+    found
 }
 
 /// Builds the sandboxed engine for `runtime` with every step registered and print/debug
@@ -245,6 +287,7 @@ pub fn run_script(options: RunOptions) -> Result<RunReport, AgentError> {
         outcome,
         error,
         outputs: runtime.outputs(),
+        artifacts: list_artifacts(&run_dir.join("artifacts")),
         events: runtime.events_emitted(),
         dry_run: options.dry_run,
         started,

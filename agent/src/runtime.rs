@@ -241,6 +241,18 @@ impl Runtime {
         line
     }
 
+    /// The real path for a script's `path` (see [`FileRoots::resolve`]); a path that contains
+    /// a secret is refused, because file names end up in listings, events and reports that
+    /// redaction cannot reach once the file exists.
+    pub fn resolve(&self, path: &str) -> Result<PathBuf, StepError> {
+        if self.redactor.redact(path) != path {
+            return Err(StepError::invalid(
+                "a path may not contain a secret (file names escape redaction)",
+            ));
+        }
+        self.roots.resolve(path)
+    }
+
     pub fn events_emitted(&self) -> u64 {
         self.seq.load(Ordering::SeqCst)
     }
