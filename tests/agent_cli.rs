@@ -190,3 +190,57 @@ fn steps_lists_the_catalogue_and_documents_one_step() {
         text(&output.stderr)
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn interrupt_cancels_the_run_and_still_writes_its_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bot.rhai"),
+        "log(\"waiting\");\nsleep(60_000);\n",
+    )
+    .unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_flowbot"))
+        .args(["run", "bot.rhai"])
+        .current_dir(dir.path())
+        .env_clear()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the bot is inside sleep(): its run.log has the line logged before it.
+    let runs = dir.path().join(".flowbot/runs");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let logged = std::fs::read_dir(&runs).ok().and_then(|mut entries| {
+            let run = entries.next()?.ok()?.path();
+            std::fs::read_to_string(run.join("run.log")).ok()
+        });
+        if logged.is_some_and(|log| log.contains("waiting")) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "bot never started");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stdout).contains("was cancelled"),
+        "{}",
+        text(&output.stdout)
+    );
+    let run = std::fs::read_dir(&runs)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("run.json")).unwrap()).unwrap();
+    assert_eq!(summary["outcome"], "cancelled");
+}

@@ -3,7 +3,7 @@
 //! wrong argument counts, and literal arguments of the wrong type — each with file:line:col.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rhai::{ASTNode, Engine, Expr, OptimizationLevel, Stmt};
 use serde::Serialize;
@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::catalogue::{Catalogue, ParamType};
 use crate::events::MemorySink;
 use crate::run::{build_engine, detached_runtime};
-use crate::sandbox::Limits;
+use crate::sandbox::{Limits, PackageResolver};
 
 /// Functions rhai parses as calls but implements in the evaluator, not as registered functions.
 const KEYWORD_FUNCTIONS: &[&str] = &[
@@ -85,11 +85,26 @@ impl Checker {
         &self.catalogue
     }
 
-    /// Reads and checks the script at `path`.
+    /// Reads and checks the script at `path` and the modules it imports from its package
+    /// folder (each module once).
     pub fn check_file(&self, path: &Path) -> Vec<Diagnostic> {
+        let package_dir = path
+            .parent()
+            .filter(|dir| !dir.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let mut visited = BTreeSet::new();
+        self.check_file_in(path, package_dir, &mut visited)
+    }
+
+    fn check_file_in(
+        &self,
+        path: &Path,
+        package_dir: &Path,
+        visited: &mut BTreeSet<PathBuf>,
+    ) -> Vec<Diagnostic> {
         let file = path.display().to_string();
         match std::fs::read_to_string(path) {
-            Ok(text) => self.check_source(&file, &text),
+            Ok(text) => self.check_text(&file, &text, Some(package_dir), visited),
             Err(error) => vec![Diagnostic {
                 file,
                 line: None,
@@ -99,7 +114,18 @@ impl Checker {
         }
     }
 
+    /// Checks a script text; imports are not followed (there is no package folder).
     pub fn check_source(&self, file: &str, text: &str) -> Vec<Diagnostic> {
+        self.check_text(file, text, None, &mut BTreeSet::new())
+    }
+
+    fn check_text(
+        &self,
+        file: &str,
+        text: &str,
+        package_dir: Option<&Path>,
+        visited: &mut BTreeSet<PathBuf>,
+    ) -> Vec<Diagnostic> {
         let ast = match self.engine.compile(text) {
             Ok(ast) => ast,
             Err(error) => {
@@ -121,23 +147,79 @@ impl Checker {
         }
         // A variable holding a function pointer can be called like a function.
         let mut variables = BTreeSet::new();
+        // The type of a variable declared once from a literal and never assigned again, which
+        // is as good as the literal for judging arguments.
+        let mut declared: BTreeMap<String, (usize, Option<ParamType>)> = BTreeMap::new();
+        let mut assigned = BTreeSet::new();
         ast.walk(&mut |path: &[ASTNode]| {
-            if let Some(ASTNode::Stmt(Stmt::Var(var, _, _))) = path.last() {
-                variables.insert(var.0.name.to_string());
+            match path.last() {
+                Some(ASTNode::Stmt(Stmt::Var(var, _, _))) => {
+                    let name = var.0.name.to_string();
+                    let entry = declared.entry(name.clone()).or_insert((0, None));
+                    entry.0 += 1;
+                    entry.1 = literal_type(&var.1);
+                    variables.insert(name);
+                }
+                Some(ASTNode::Stmt(Stmt::Assignment(assignment))) => {
+                    if let Expr::Variable(variable, _, _) = &assignment.1.lhs {
+                        assigned.insert(variable.1.to_string());
+                    }
+                }
+                _ => {}
             }
             true
         });
+        let mut parameters = BTreeSet::new();
         for function in ast.iter_functions() {
-            variables.extend(function.params.iter().map(|param| (*param).to_owned()));
+            parameters.extend(function.params.iter().map(|param| (*param).to_owned()));
         }
+        let known_types: BTreeMap<String, ParamType> = declared
+            .into_iter()
+            .filter(|(name, (count, _))| {
+                *count == 1 && !assigned.contains(name) && !parameters.contains(name)
+            })
+            .filter_map(|(name, (_, ty))| ty.map(|ty| (name, ty)))
+            .collect();
+        variables.extend(parameters);
 
         let mut diagnostics = Vec::new();
+        let modules = match package_dir {
+            Some(dir) => self.imported_modules(file, &ast, dir, visited, &mut diagnostics),
+            None => BTreeMap::new(),
+        };
         ast.walk(&mut |path: &[ASTNode]| {
             let Some(ASTNode::Expr(Expr::FnCall(call, position))) = path.last() else {
                 return true;
             };
             let name = call.name.as_str();
-            if !call.namespace.is_empty()
+            if !call.namespace.is_empty() {
+                let alias = call.namespace.to_string();
+                if let Some(functions) = modules.get(&alias) {
+                    let message = match functions.get(name) {
+                        None => Some(format!("module `{alias}` has no public function `{name}`")),
+                        Some(counts) if !counts.contains(&call.args.len()) => Some(format!(
+                            "`{alias}::{name}` takes {} argument(s), not {}",
+                            counts
+                                .iter()
+                                .map(usize::to_string)
+                                .collect::<Vec<_>>()
+                                .join(" or "),
+                            call.args.len()
+                        )),
+                        Some(_) => None,
+                    };
+                    if let Some(message) = message {
+                        diagnostics.push(Diagnostic {
+                            file: file.to_owned(),
+                            line: position.line(),
+                            column: position.position(),
+                            message,
+                        });
+                    }
+                }
+                return true;
+            }
+            if !rhai::is_valid_identifier(name)
                 || !rhai::is_valid_identifier(name)
                 || KEYWORD_FUNCTIONS.contains(&name)
                 || variables.contains(name)
@@ -170,13 +252,84 @@ impl Checker {
                     counts.join(" or ")
                 ));
             } else if !script_fns.contains_key(name)
-                && let Some(message) = self.type_mismatch(name, &call.args)
+                && let Some(message) = self.type_mismatch(name, &call.args, &known_types)
             {
                 report(message);
             }
             true
         });
         diagnostics
+    }
+
+    /// The public functions of each module imported with a literal path, by alias; problems
+    /// with the modules themselves (missing, outside the package, their own errors) are added
+    /// to `diagnostics`.
+    fn imported_modules(
+        &self,
+        file: &str,
+        ast: &rhai::AST,
+        package_dir: &Path,
+        visited: &mut BTreeSet<PathBuf>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> BTreeMap<String, BTreeMap<String, BTreeSet<usize>>> {
+        let mut imports = Vec::new();
+        ast.walk(&mut |path: &[ASTNode]| {
+            if let Some(ASTNode::Stmt(Stmt::Import(import, position))) = path.last()
+                && let Expr::StringConstant(module, _) = &import.0
+            {
+                imports.push((module.to_string(), import.1.name.to_string(), *position));
+            }
+            true
+        });
+        let resolver = PackageResolver::new(package_dir);
+        let mut modules = BTreeMap::new();
+        for (module, alias, position) in imports {
+            let report = |message: String| Diagnostic {
+                file: file.to_owned(),
+                line: position.line(),
+                column: position.position(),
+                message,
+            };
+            let real = match resolver.locate(&module) {
+                Ok(real) => real,
+                Err(message) => {
+                    diagnostics.push(report(message));
+                    continue;
+                }
+            };
+            let text = match std::fs::read_to_string(&real) {
+                Ok(text) => text,
+                Err(error) => {
+                    diagnostics.push(report(format!("module `{module}`: {error}")));
+                    continue;
+                }
+            };
+            let module_file = real.display().to_string();
+            if visited.insert(real.clone()) {
+                diagnostics.extend(self.check_text(
+                    &module_file,
+                    &text,
+                    Some(package_dir),
+                    visited,
+                ));
+            }
+            let Ok(module_ast) = self.engine.compile(&text) else {
+                continue;
+            };
+            let mut functions: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
+            for function in module_ast.iter_functions() {
+                if function.access != rhai::FnAccess::Private {
+                    functions
+                        .entry(function.name.to_owned())
+                        .or_default()
+                        .insert(function.params.len());
+                }
+            }
+            if !alias.is_empty() {
+                modules.insert(alias, functions);
+            }
+        }
+        modules
     }
 
     fn unknown_message(
@@ -202,8 +355,14 @@ impl Checker {
     }
 
     /// A message if every catalogue overload with this many parameters rejects a literal
-    /// argument's type. Arguments that are not literals are not judged.
-    fn type_mismatch(&self, name: &str, args: &[Expr]) -> Option<String> {
+    /// argument's type (or that of a variable only ever holding a literal). Other arguments
+    /// are not judged.
+    fn type_mismatch(
+        &self,
+        name: &str,
+        args: &[Expr],
+        known_types: &BTreeMap<String, ParamType>,
+    ) -> Option<String> {
         let overloads: Vec<_> = self
             .catalogue
             .named(name)
@@ -220,7 +379,12 @@ impl Checker {
                     .zip(args)
                     .enumerate()
                     .find_map(|(index, (param, arg))| {
-                        let given = literal_type(arg)?;
+                        let given = literal_type(arg).or_else(|| match arg {
+                            Expr::Variable(variable, _, _) if variable.2.is_empty() => {
+                                known_types.get(variable.1.as_str()).copied()
+                            }
+                            _ => None,
+                        })?;
                         (!accepts(param.ty, given)).then(|| {
                             format!(
                                 "argument {} (`{}`) of `{name}` must be {}, not {}",

@@ -261,6 +261,8 @@ pub enum AgentError {
     Sink(#[from] crate::events::SinkError),
     #[error(transparent)]
     Secrets(#[from] crate::secrets::SecretError),
+    #[error("cannot start the script thread: {0}")]
+    Thread(std::io::Error),
     #[error("files root {path}: {source}")]
     FilesRoot {
         path: PathBuf,

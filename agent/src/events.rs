@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use flowbot_model::Event;
+use flowbot_model::ids::LeaseId;
+use flowbot_model::wire::StepEventBatch;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SinkError {
@@ -18,8 +20,8 @@ pub enum SinkError {
     },
     #[error("cannot encode event: {0}")]
     Encode(#[from] serde_json::Error),
-    #[error("cannot send events to the control plane: {0}")]
-    Remote(String),
+    #[error("cannot send step events: {0}")]
+    Send(String),
 }
 
 /// Receives every step event of a run, in order.
@@ -135,5 +137,160 @@ impl EventSink for Tee {
             }
         }
         first
+    }
+}
+
+/// Delivers numbered event batches somewhere (the control plane, in the agent daemon). A failed
+/// send is retried with the same batch: `seq` makes the receiver store it once.
+pub trait BatchTransport: Send {
+    fn send(&mut self, batch: &StepEventBatch) -> Result<(), SinkError>;
+}
+
+/// Groups events into `wire::StepEventBatch`es of up to `max_events` (and, with
+/// [`BatchingSink::with_max_age`], no older than `max_age`, so a slow bot's steps still show up
+/// live), numbered from 0 per lease. A batch that fails to send is kept and sent again, before newer events, on the next
+/// flush, so the control plane sees every event once and in order.
+pub struct BatchingSink<T> {
+    lease_id: LeaseId,
+    transport: T,
+    max_events: usize,
+    next_seq: u64,
+    pending: Vec<Event>,
+    unsent: Option<StepEventBatch>,
+    max_age: Option<std::time::Duration>,
+    oldest: Option<std::time::Instant>,
+}
+
+impl<T: BatchTransport> BatchingSink<T> {
+    pub fn new(lease_id: LeaseId, transport: T, max_events: usize) -> Self {
+        Self {
+            lease_id,
+            transport,
+            max_events: max_events.max(1),
+            next_seq: 0,
+            pending: Vec::new(),
+            unsent: None,
+            max_age: None,
+            oldest: None,
+        }
+    }
+
+    /// Also send a batch once its first event is this old (checked when the next one arrives).
+    pub fn with_max_age(mut self, max_age: std::time::Duration) -> Self {
+        self.max_age = Some(max_age);
+        self
+    }
+
+    pub fn into_transport(self) -> T {
+        self.transport
+    }
+
+    fn send_unsent(&mut self) -> Result<(), SinkError> {
+        if let Some(batch) = &self.unsent {
+            self.transport.send(batch)?;
+            self.unsent = None;
+        }
+        Ok(())
+    }
+}
+
+impl<T: BatchTransport> EventSink for BatchingSink<T> {
+    fn emit(&mut self, event: &Event) -> Result<(), SinkError> {
+        self.pending.push(event.clone());
+        let oldest = *self.oldest.get_or_insert_with(std::time::Instant::now);
+        let too_old = self
+            .max_age
+            .is_some_and(|max_age| oldest.elapsed() >= max_age);
+        if self.pending.len() >= self.max_events || too_old {
+            self.flush()
+        } else {
+            Ok(())
+        }
+    }
+
+    fn flush(&mut self) -> Result<(), SinkError> {
+        self.send_unsent()?;
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        self.oldest = None;
+        let batch = StepEventBatch {
+            lease_id: self.lease_id.clone(),
+            seq: self.next_seq,
+            events: std::mem::take(&mut self.pending),
+        };
+        self.next_seq += 1;
+        self.unsent = Some(batch);
+        self.send_unsent()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flowbot_model::event::ObjectRef;
+
+    #[derive(Default)]
+    struct Recorder {
+        sent: Vec<StepEventBatch>,
+        fail_next: bool,
+    }
+
+    impl BatchTransport for Recorder {
+        fn send(&mut self, batch: &StepEventBatch) -> Result<(), SinkError> {
+            if std::mem::take(&mut self.fail_next) {
+                return Err(SinkError::Send("connection reset".to_owned()));
+            }
+            self.sent.push(batch.clone());
+            Ok(())
+        }
+    }
+
+    fn event(n: u32) -> Event {
+        Event {
+            id: format!("e{n}").into(),
+            activity: "read_csv".to_owned(),
+            time: chrono::DateTime::parse_from_rfc3339("2024-05-02T10:00:00Z").unwrap(),
+            start_time: None,
+            objects: vec![ObjectRef::case("run-1")],
+            resource: None,
+            lifecycle: None,
+            status: flowbot_model::event::Status::Ok,
+            attributes: Default::default(),
+        }
+    }
+
+    #[test]
+    fn batches_are_numbered_sized_and_resent_once_after_a_failure() {
+        let mut sink = BatchingSink::new(LeaseId::from("lease-1"), Recorder::default(), 2);
+        for n in 0..3 {
+            sink.emit(&event(n)).unwrap();
+        }
+        sink.transport.fail_next = true;
+        sink.emit(&event(3)).unwrap_err();
+        sink.emit(&event(4)).unwrap();
+        sink.flush().unwrap();
+        let sent = sink.into_transport().sent;
+        let shape: Vec<(u64, Vec<String>)> = sent
+            .iter()
+            .map(|batch| {
+                (
+                    batch.seq,
+                    batch.events.iter().map(|e| e.id.to_string()).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                (0, vec!["e0".to_owned(), "e1".to_owned()]),
+                (1, vec!["e2".to_owned(), "e3".to_owned()]),
+                (2, vec!["e4".to_owned()]),
+            ]
+        );
+        assert!(
+            sent.iter()
+                .all(|batch| batch.lease_id.as_str() == "lease-1")
+        );
     }
 }

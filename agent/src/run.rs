@@ -84,10 +84,52 @@ pub struct RunReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ScriptError>,
     pub outputs: BTreeMap<String, serde_json::Value>,
+    /// Files the script left in `artifacts/`, for the control plane to collect.
+    pub artifacts: Vec<Artifact>,
     pub events: u64,
     pub dry_run: bool,
     pub started: DateTime<Utc>,
     pub finished: DateTime<Utc>,
+}
+
+/// One file in a run's `artifacts/` folder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Artifact {
+    /// Relative to `artifacts/`, with `/` separators.
+    pub path: String,
+    pub bytes: u64,
+}
+
+/// Every file under `dir`, sorted; unreadable entries are skipped (the listing is informative,
+/// the files themselves are what matter).
+fn list_artifacts(dir: &Path) -> Vec<Artifact> {
+    fn walk(root: &Path, dir: &Path, found: &mut Vec<Artifact>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(metadata) = entry.metadata() else {
+                continue;
+            };
+            if metadata.is_dir() {
+                walk(root, &path, found);
+            } else if let Ok(relative) = path.strip_prefix(root) {
+                let parts: Vec<String> = relative
+                    .components()
+                    .map(|part| part.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                found.push(Artifact {
+                    path: parts.join("/"),
+                    bytes: metadata.len(),
+                });
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(dir, dir, &mut found);
+    found.sort_by(|a, b| a.path.cmp(&b.path));
+    found
 }
 
 /// Builds the sandboxed engine for `runtime` with every step registered and print/debug
@@ -202,7 +244,7 @@ pub fn run_script(options: RunOptions) -> Result<RunReport, AgentError> {
         log: Some(log),
         echo_log: options.echo_log,
     }));
-    runtime.log_line(
+    runtime.write_log(
         "info",
         &format!(
             "run {run_id} of {script_name}{}",
@@ -216,40 +258,25 @@ pub fn run_script(options: RunOptions) -> Result<RunReport, AgentError> {
         .unwrap_or(Path::new("."));
     let (engine, _) = build_engine(&options.limits, package_dir, &runtime);
 
-    let (outcome, error) = match engine.compile(&text) {
-        Err(parse) => {
-            let position = parse.position();
-            let error = ScriptError {
-                kind: ExceptionKind::System,
-                file: script_name.clone(),
-                line: position.line(),
-                column: position.position(),
-                step: None,
-                args: Vec::new(),
-                message: runtime.redactor.redact(&parse.err_type().to_string()),
-            };
-            (JobOutcome::Failed, Some(error))
-        }
-        Ok(mut ast) => {
-            ast.set_source(script_name.as_str());
-            match engine.run_ast(&ast) {
-                Ok(()) => (JobOutcome::Succeeded, None),
-                Err(error) => {
-                    let outcome = match terminated_reason(&error) {
-                        Some(TERMINATED_CANCELLED) => JobOutcome::Cancelled,
-                        Some(_) => JobOutcome::TimedOut,
-                        None => JobOutcome::Failed,
-                    };
-                    (
-                        outcome,
-                        Some(script_error(&error, &script_name, &runtime.redactor)),
-                    )
-                }
-            }
-        }
+    // rhai recurses on the native stack; the call-depth limit is only safe on a stack sized for
+    // it, whatever thread the caller runs us on.
+    let executed = std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name(format!("bot {}", runtime.run_id))
+            .stack_size(SCRIPT_STACK_BYTES)
+            .spawn_scoped(scope, || execute(&engine, &text, &script_name, &runtime))
+            .map(|handle| handle.join())
+    });
+    let (outcome, error) = match executed {
+        Ok(Ok(result)) => result,
+        Ok(Err(_panic)) => (
+            JobOutcome::Failed,
+            Some(internal_error(&script_name, "the script thread panicked")),
+        ),
+        Err(source) => return Err(AgentError::Thread(source)),
     };
     if let Some(error) = &error {
-        runtime.log_line("error", &error.to_string());
+        runtime.write_log("error", &error.to_string());
     }
     let finished = Utc::now();
     let report = RunReport {
@@ -260,12 +287,13 @@ pub fn run_script(options: RunOptions) -> Result<RunReport, AgentError> {
         outcome,
         error,
         outputs: runtime.outputs(),
+        artifacts: list_artifacts(&run_dir.join("artifacts")),
         events: runtime.events_emitted(),
         dry_run: options.dry_run,
         started,
         finished,
     };
-    runtime.log_line("info", &format!("run ended: {:?}", report.outcome));
+    runtime.write_log("info", &format!("run ended: {:?}", report.outcome));
     runtime.flush()?;
     if let Some(error) = runtime.take_sink_error() {
         return Err(error.into());
@@ -273,6 +301,63 @@ pub fn run_script(options: RunOptions) -> Result<RunReport, AgentError> {
     write_json(&run_dir.join("outputs.json"), &report.outputs)?;
     write_json(&run_dir.join("run.json"), &report)?;
     Ok(report)
+}
+
+/// Stack of the thread a script runs on: enough for `Limits::max_call_depth` levels of script
+/// calls with room to spare in debug builds (only touched pages use memory).
+const SCRIPT_STACK_BYTES: usize = 256 * 1024 * 1024;
+
+fn internal_error(script: &str, message: &str) -> ScriptError {
+    ScriptError {
+        kind: ExceptionKind::System,
+        file: script.to_owned(),
+        line: None,
+        column: None,
+        step: None,
+        args: Vec::new(),
+        message: message.to_owned(),
+    }
+}
+
+/// Compiles and runs the script; the outcome and, unless it succeeded, the error.
+fn execute(
+    engine: &Engine,
+    text: &str,
+    script_name: &str,
+    runtime: &Runtime,
+) -> (JobOutcome, Option<ScriptError>) {
+    match engine.compile(text) {
+        Err(parse) => {
+            let position = parse.position();
+            let error = ScriptError {
+                kind: ExceptionKind::System,
+                file: script_name.to_owned(),
+                line: position.line(),
+                column: position.position(),
+                step: None,
+                args: Vec::new(),
+                message: runtime.redactor.redact(&parse.err_type().to_string()),
+            };
+            (JobOutcome::Failed, Some(error))
+        }
+        Ok(mut ast) => {
+            ast.set_source(script_name);
+            match engine.run_ast(&ast) {
+                Ok(()) => (JobOutcome::Succeeded, None),
+                Err(error) => {
+                    let outcome = match terminated_reason(&error) {
+                        Some(TERMINATED_CANCELLED) => JobOutcome::Cancelled,
+                        Some(_) => JobOutcome::TimedOut,
+                        None => JobOutcome::Failed,
+                    };
+                    (
+                        outcome,
+                        Some(script_error(&error, script_name, &runtime.redactor)),
+                    )
+                }
+            }
+        }
+    }
 }
 
 fn write_json(path: &Path, value: &impl Serialize) -> Result<(), AgentError> {

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::Write;
+use std::io::{BufWriter, Write};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -159,7 +159,7 @@ pub struct Runtime {
     pub(crate) secrets: Box<dyn SecretStore>,
     sink: Mutex<Box<dyn EventSink>>,
     sink_error: Mutex<Option<SinkError>>,
-    log: Mutex<Option<File>>,
+    log: Mutex<Option<BufWriter<File>>>,
     echo_log: bool,
     seq: AtomicU64,
     groups: Mutex<Vec<String>>,
@@ -203,7 +203,7 @@ impl Runtime {
             secrets: parts.secrets,
             sink: Mutex::new(parts.sink),
             sink_error: Mutex::new(None),
-            log: Mutex::new(parts.log),
+            log: Mutex::new(parts.log.map(BufWriter::new)),
             echo_log: parts.echo_log,
             seq: AtomicU64::new(0),
             groups: Mutex::new(Vec::new()),
@@ -212,22 +212,45 @@ impl Runtime {
         }
     }
 
-    /// Writes one redacted line to `run.log` (and stderr when echoing).
+    /// Writes one redacted line to `run.log`, and to stderr when echoing (the script's own
+    /// log, print and debug lines, which a person watching the run wants to see).
     pub fn log_line(&self, level: &str, message: &str) {
+        let line = self.write_log(level, message);
+        if self.echo_log {
+            // Without the timestamp: the progress lines around it give the order.
+            eprintln!(
+                "          {}",
+                line.split_once(' ').map_or(line.as_str(), |(_, rest)| rest)
+            );
+        }
+    }
+
+    /// Writes one redacted line to `run.log` only and returns it.
+    pub(crate) fn write_log(&self, level: &str, message: &str) -> String {
         let line = format!(
             "{} {level:5} {}",
             Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ"),
             self.redactor.redact(message)
         );
-        if self.echo_log {
-            eprintln!("  {line}");
-        }
         if let Ok(mut log) = self.log.lock()
             && let Some(file) = log.as_mut()
         {
             // A full disk must not fail the bot's work; the events file reports the run.
-            let _ = writeln!(file, "{line}");
+            let _ = writeln!(file, "{line}").and_then(|()| file.flush());
         }
+        line
+    }
+
+    /// The real path for a script's `path` (see [`FileRoots::resolve`]); a path that contains
+    /// a secret is refused, because file names end up in listings, events and reports that
+    /// redaction cannot reach once the file exists.
+    pub fn resolve(&self, path: &str) -> Result<PathBuf, StepError> {
+        if self.redactor.redact(path) != path {
+            return Err(StepError::invalid(
+                "a path may not contain a secret (file names escape redaction)",
+            ));
+        }
+        self.roots.resolve(path)
     }
 
     pub fn events_emitted(&self) -> u64 {
@@ -344,13 +367,15 @@ impl Runtime {
         if effect.emits_event() {
             self.emit(activity, start, end, status, record.attributes);
         }
-        if status == Status::Failed || self.echo_log {
+        if effect.emits_event() {
             let marker = match status {
                 Status::Ok => "ok",
                 Status::Failed => "FAILED",
                 Status::Skipped => "skipped (dry run)",
             };
-            self.log_line("step", &format!("{activity} {marker}"));
+            // The progress line (an event sink) shows steps live; the log keeps them in order
+            // with the script's own lines.
+            self.write_log("step", &format!("{activity} {marker}"));
         }
         outcome
     }

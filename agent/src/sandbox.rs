@@ -24,14 +24,18 @@ pub struct Limits {
     pub max_call_depth: usize,
     /// Nesting of expressions, at top level and inside functions.
     pub max_expr_depth: usize,
-    /// Bytes in one string.
+    /// Bytes of text in one value (all strings inside an array or map count together).
     pub max_string_size: usize,
-    /// Items in one array.
+    /// Array items in one value, nested arrays included.
     pub max_array_size: usize,
-    /// Entries in one object map.
+    /// Map entries in one value, nested maps included (an array of row maps counts them all).
     pub max_map_size: usize,
     /// Modules a script may import in a run.
     pub max_modules: usize,
+    /// Variables alive in a scope at once.
+    pub max_variables: usize,
+    /// Functions a script (or module) may define.
+    pub max_functions: usize,
     /// Wall-clock time of one run.
     pub timeout: Duration,
 }
@@ -42,10 +46,15 @@ impl Default for Limits {
             max_operations: 500_000_000,
             max_call_depth: 64,
             max_expr_depth: 64,
-            max_string_size: 16 * 1024 * 1024,
-            max_array_size: 1_000_000,
-            max_map_size: 100_000,
+            // rhai counts these over a whole value, nested parts included: a 100 000-row,
+            // 20-column sheet read as an array of maps is 2 000 000 map entries and all its
+            // text in one "string size". The limits leave room for that and stop runaways.
+            max_string_size: 64 * 1024 * 1024,
+            max_array_size: 2_000_000,
+            max_map_size: 2_000_000,
             max_modules: 32,
+            max_variables: 1_000,
+            max_functions: 1_000,
             timeout: Duration::from_secs(3600),
         }
     }
@@ -128,6 +137,8 @@ pub fn sandboxed_engine(limits: &Limits, package_dir: &Path, stopper: Stopper) -
         .set_max_array_size(limits.max_array_size)
         .set_max_map_size(limits.max_map_size)
         .set_max_modules(limits.max_modules)
+        .set_max_variables(limits.max_variables)
+        .set_max_functions(limits.max_functions)
         .set_module_resolver(PackageResolver::new(package_dir));
     // `eval` would compile code the checker never saw.
     engine.disable_symbol("eval");
@@ -157,7 +168,7 @@ impl PackageResolver {
         }
     }
 
-    fn locate(&self, path: &str) -> Result<PathBuf, String> {
+    pub(crate) fn locate(&self, path: &str) -> Result<PathBuf, String> {
         let relative = Path::new(path);
         if relative
             .components()

@@ -102,3 +102,82 @@ fn every_sample_script_passes_check() {
         );
     }
 }
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn invoice_intake_accepts_good_invoices_rejects_the_rest_and_archives_them() {
+    let root = tempfile::tempdir().unwrap();
+    copy_dir(
+        &repo().join("samples/invoices"),
+        &root.path().join("invoices"),
+    );
+    let mut options = RunOptions::new(
+        repo().join("scripts/invoice_intake.rhai"),
+        root.path(),
+        root.path().join("runs"),
+    );
+    for (key, value) in [
+        ("inbox", "invoices/inbox"),
+        ("vendors", "invoices/vendors.csv"),
+        ("out", "invoices/out"),
+    ] {
+        options.inputs.insert(key.to_owned(), value.into());
+    }
+    options.inputs.insert("archive".to_owned(), true.into());
+    let report = run_script(options).unwrap();
+    assert_eq!(report.outcome, JobOutcome::Succeeded, "{:?}", report.error);
+    assert_eq!(report.outputs["accepted"], 2);
+    assert_eq!(report.outputs["rejected"], 5);
+
+    let out = root.path().join("invoices/out");
+    assert_eq!(
+        std::fs::read_to_string(out.join("register.csv")).unwrap(),
+        "file,number,vendor,date,due,total\n\
+         A100.json,A100,Acme GmbH,2024-05-02,2024-06-01,200.0\n\
+         A105.json,A105,Delta Ltd,2024-05-08,2024-06-07,64.9\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("rejections.csv")).unwrap(),
+        "file,reason\n\
+         A101.json,total 155.0 differs from its lines 150.0\n\
+         A102.json,unknown vendor V999\n\
+         A103.json,IBAN differs from the vendor master data\n\
+         A104.json,due date before invoice date\n\
+         A106.json,not valid JSON\n"
+    );
+    let names = |dir: &str| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(root.path().join("invoices").join(dir))
+            .map(|entries| {
+                entries
+                    .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    };
+    assert!(names("inbox").is_empty(), "{:?}", names("inbox"));
+    assert_eq!(names("processed"), ["A100.json", "A105.json"]);
+    assert_eq!(
+        names("rejected"),
+        [
+            "A101.json",
+            "A102.json",
+            "A103.json",
+            "A104.json",
+            "A106.json"
+        ]
+    );
+}

@@ -17,6 +17,8 @@ fn small_limits() -> Limits {
         max_array_size: 10_000,
         max_map_size: 1_000,
         max_modules: 4,
+        max_variables: 100,
+        max_functions: 50,
         timeout: Duration::from_secs(20),
     }
 }
@@ -177,4 +179,70 @@ fn cancel_stops_a_sleeping_script_within_100_ms() {
 fn limits_cannot_be_caught_by_try_catch() {
     let message = failure("try { loop { } } catch (e) { output(\"caught\", true); }");
     assert!(message.contains("Too many operations"), "{message}");
+}
+
+/// The production call-depth limit must trip before the native stack runs out, even on a
+/// test thread's 2 MB stack in a debug build.
+#[test]
+fn deep_recursion_with_default_limits_is_an_error_not_a_crash() {
+    let mut bot = Bot::new(
+        "fn down(n) { let a = [n, n, n]; let m = #{ a: a }; if n > 1000000 { 0 } else { down(n + 1) + m.a[0] } } down(0);",
+    );
+    let report = bot.run();
+    let message = report.error.unwrap().message;
+    assert!(message.contains("Stack overflow"), "{message}");
+}
+
+#[test]
+fn too_many_variables_are_refused() {
+    let lets: String = (0..200).map(|i| format!("let v{i} = {i};\n")).collect();
+    let message = failure(&lets);
+    assert!(message.contains("Too many variables"), "{message}");
+}
+
+#[test]
+fn too_many_functions_are_refused() {
+    let fns: String = (0..100).map(|i| format!("fn f{i}() {{ {i} }}\n")).collect();
+    let message = failure(&fns);
+    assert!(
+        message.contains("Number of functions defined exceeds maximum limit"),
+        "{message}"
+    );
+}
+
+#[test]
+fn too_many_imports_are_refused() {
+    let mut imports = String::new();
+    for i in 0..6 {
+        imports.push_str(&format!("import \"m{i}\" as m{i};\n"));
+    }
+    let mut bot = Bot::new(&imports);
+    for i in 0..6 {
+        bot.write(&format!("bot/m{i}.rhai"), "fn f() { 1 }");
+    }
+    bot.options().limits = small_limits();
+    let message = bot.run().error.unwrap().message;
+    assert!(message.contains("Too many modules"), "{message}");
+}
+
+/// The production default stops the 100 MB string too, not only the small test limit.
+#[test]
+fn default_limits_stop_a_100_mb_string() {
+    let mut bot = Bot::new("let s = \"x\"; for i in 0..27 { s += s; } s.len()");
+    let message = bot.run().error.unwrap().message;
+    assert!(message.contains("Length of string too large"), "{message}");
+}
+
+/// rhai sizes a value with everything nested in it, so the defaults must leave room for a
+/// real spreadsheet: 30 000 rows x 5 columns is 150 000 map entries in one array.
+#[test]
+fn default_limits_leave_room_for_a_large_table() {
+    let mut csv = String::from("id,date,party,amount,currency\n");
+    for row in 0..30_000 {
+        csv.push_str(&format!("{row},2024-05-02,Party {row},{row}.50,EUR\n"));
+    }
+    let mut bot = Bot::new("let rows = read_csv(\"big.csv\"); output(\"rows\", rows.len());");
+    bot.write("files/big.csv", &csv);
+    let report = bot.run();
+    assert_eq!(report.outputs["rows"], 30_000, "{:?}", report.error);
 }

@@ -41,6 +41,8 @@ fn a_secret_cannot_leak_by_any_path_the_runtime_controls() {
         try { throw s; } catch (e) { output("thrown", e); }
         try { http_get(`http://127.0.0.1:9/?token=${s}`, #{ timeout_ms: 500 }); } catch (e) { output("http", e.message); }
         try { parse_date(s, "%Y"); } catch (e) { output("date", `${e}`); }
+        try { write_text(run_folder() + `/artifacts/${s}.txt`, "x"); } catch (e) { output("named", e.message); }
+        write_text(run_folder() + "/artifacts/report.txt", "no secret here");
         print(secret("from_file"));
         log("unasked: never-asked-9f8e7d");
         throw business(`row 4: password ${s} rejected`);
@@ -101,4 +103,9 @@ fn a_secret_cannot_leak_by_any_path_the_runtime_controls() {
             .iter()
             .any(|event| event.activity == "login as ***")
     );
+    // A file named after the secret is refused; the listing shows only the honest artifact.
+    let named = report.outputs["named"].as_str().unwrap();
+    assert!(named.contains("may not contain a secret"), "{named}");
+    let names: Vec<&str> = report.artifacts.iter().map(|a| a.path.as_str()).collect();
+    assert_eq!(names, ["report.txt"]);
 }

@@ -341,6 +341,8 @@ fn inputs_defaults_and_missing_inputs() {
     let error = report.error.unwrap();
     assert!(error.message.contains("no input `missing`"), "{error}");
     assert!(error.message.contains("--input missing="), "{error}");
+    assert_eq!((error.line, error.column), (Some(1), Some(54)), "{error}");
+    assert_eq!(error.step.as_deref(), Some("input"));
     let outputs: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(report.run_dir.join("outputs.json")).unwrap(),
     )
@@ -373,8 +375,23 @@ fn dry_run_skips_writes_but_reads() {
 
 #[test]
 fn run_folder_accepts_artifacts() {
-    let mut bot = Bot::new(r#"write_text(run_folder() + "/artifacts/note.txt", "kept");"#);
+    let mut bot = Bot::new(
+        r#"write_text(run_folder() + "/artifacts/note.txt", "kept"); write_text(run_folder() + "/artifacts/sub/b.csv", "a,b");"#,
+    );
     let report = succeed(&mut bot);
+    assert_eq!(
+        report.artifacts,
+        [
+            flowbot_agent::run::Artifact {
+                path: "note.txt".to_owned(),
+                bytes: 4
+            },
+            flowbot_agent::run::Artifact {
+                path: "sub/b.csv".to_owned(),
+                bytes: 3
+            },
+        ]
+    );
     assert_eq!(
         std::fs::read_to_string(report.run_dir.join("artifacts/note.txt")).unwrap(),
         "kept"

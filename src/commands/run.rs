@@ -120,7 +120,15 @@ pub(crate) fn run(args: &RunArgs, settings: &Resolved) -> anyhow::Result<ExitCod
         Box::new(file_secrets),
     ]));
     options.agent = "local".to_owned();
-    options.cancel = CancelToken::new();
+    let cancel = CancelToken::new();
+    options.cancel = cancel.clone();
+    // Ctrl-C (or SIGTERM) stops the bot between operations; the run folder is still written
+    // and the outcome is `cancelled`. A second signal while stopping is not handled specially:
+    // the handler can only be set once per process, and stopping takes at most ~20 ms.
+    if let Err(error) = ctrlc::set_handler(move || cancel.cancel()) {
+        tracing::warn!("Ctrl-C will not cancel the run cleanly: {error}");
+    }
+    options.echo_log = text;
     if text {
         options.extra_sink = Some(Box::new(FnSink(|event: &Event| {
             eprintln!("{}", progress_line(event));

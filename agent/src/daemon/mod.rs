@@ -22,7 +22,6 @@ use flowbot_model::{AgentId, LeaseId};
 use crate::run::{RunOptions, run_script};
 use crate::sandbox::{CancelToken, Limits};
 use client::Client;
-use sink::BatchSink;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
@@ -310,7 +309,7 @@ fn execute(
         .limits
         .timeout
         .min(Duration::from_secs(lease.job.timeout_s.max(1)));
-    run.extra_sink = Some(Box::new(BatchSink::new(
+    run.extra_sink = Some(Box::new(sink::lease_sink(
         Arc::clone(client),
         lease.lease_id.clone(),
         cancel,

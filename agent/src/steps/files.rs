@@ -45,7 +45,7 @@ pub(crate) fn register(reg: &mut Registrar<'_>, rt: &Arc<Runtime>) {
         move |ctx: NativeCallContext, path: ImmutableString| {
             runtime.step(&ctx, "read_text", &[&path.clone().into()], |record| {
                 record.attr("path", path.as_str());
-                let real = runtime.roots.resolve(&path)?;
+                let real = runtime.resolve(&path)?;
                 let text = std::fs::read_to_string(&real).map_err(io("cannot read", &real))?;
                 record.attr("bytes", text.len());
                 Ok(text)
@@ -97,7 +97,7 @@ pub(crate) fn register(reg: &mut Registrar<'_>, rt: &Arc<Runtime>) {
                     |record| {
                         record.attr("path", path.as_str());
                         record.attr("bytes", text.len());
-                        let real = runtime.roots.resolve(&path)?;
+                        let real = runtime.resolve(&path)?;
                         if runtime.dry_run {
                             record.skipped = true;
                             return Ok(());
@@ -165,8 +165,8 @@ pub(crate) fn register(reg: &mut Registrar<'_>, rt: &Arc<Runtime>) {
                     |record| {
                         record.attr("from", from.as_str());
                         record.attr("to", to.as_str());
-                        let source = runtime.roots.resolve(&from)?;
-                        let target = runtime.roots.resolve(&to)?;
+                        let source = runtime.resolve(&from)?;
+                        let target = runtime.resolve(&to)?;
                         if !source.is_file() {
                             return Err(StepError::invalid(format!("`{from}` is not a file")));
                         }
@@ -215,7 +215,7 @@ pub(crate) fn register(reg: &mut Registrar<'_>, rt: &Arc<Runtime>) {
                 &[&path.clone().into()],
                 |record| {
                     record.attr("path", path.as_str());
-                    let real = runtime.roots.resolve(&path)?;
+                    let real = runtime.resolve(&path)?;
                     if runtime.dry_run {
                         record.skipped = true;
                         return Ok(());
@@ -249,7 +249,7 @@ pub(crate) fn register(reg: &mut Registrar<'_>, rt: &Arc<Runtime>) {
                 &[&path.clone().into()],
                 |record| {
                     record.attr("path", path.as_str());
-                    let real = runtime.roots.resolve(&path)?;
+                    let real = runtime.resolve(&path)?;
                     if runtime.dry_run {
                         record.skipped = true;
                         return Ok(());
@@ -277,7 +277,7 @@ pub(crate) fn register(reg: &mut Registrar<'_>, rt: &Arc<Runtime>) {
         move |ctx: NativeCallContext, path: ImmutableString| {
             runtime.step(&ctx, "file_exists", &[&path.clone().into()], |record| {
                 record.attr("path", path.as_str());
-                let exists = runtime.roots.resolve(&path)?.exists();
+                let exists = runtime.resolve(&path)?.exists();
                 record.attr("exists", exists);
                 Ok(exists)
             })
@@ -331,7 +331,7 @@ fn list_files(runtime: &Runtime, pattern: &str) -> Result<Array, StepError> {
             continue;
         };
         // A symlink inside the root may point out of it; resolve() refuses those.
-        if runtime.roots.resolve(relative).is_ok() {
+        if runtime.resolve(relative).is_ok() {
             found.push(relative.to_owned());
         }
     }

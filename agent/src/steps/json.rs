@@ -76,7 +76,7 @@ pub(crate) fn register(reg: &mut Registrar<'_>, rt: &Arc<Runtime>) {
         move |ctx: NativeCallContext, path: ImmutableString| {
             runtime.step(&ctx, "read_json", &[&path.clone().into()], |record| {
                 record.attr("path", path.as_str());
-                let real = runtime.roots.resolve(&path)?;
+                let real = runtime.resolve(&path)?;
                 let text = std::fs::read_to_string(&real).map_err(|source| StepError::Io {
                     action: "cannot read",
                     path: real.clone(),
@@ -118,7 +118,7 @@ pub(crate) fn register(reg: &mut Registrar<'_>, rt: &Arc<Runtime>) {
                 &args,
                 |record| {
                     record.attr("path", path.as_str());
-                    let real = runtime.roots.resolve(&path)?;
+                    let real = runtime.resolve(&path)?;
                     let text = serde_json::to_string_pretty(&to_json(&value)?)?;
                     if runtime.dry_run {
                         record.skipped = true;

@@ -14,7 +14,9 @@ use std::sync::Arc;
 use rhai::{Dynamic, EvalAltResult, Map};
 
 use crate::catalogue::Registrar;
+use crate::error::exception_map;
 use crate::runtime::Runtime;
+use flowbot_model::wire::ExceptionKind;
 
 /// Registers every step of this issue into the registrar's engine.
 pub(crate) fn register_all(registrar: &mut Registrar<'_>, runtime: &Arc<Runtime>) {
@@ -27,11 +29,12 @@ pub(crate) fn register_all(registrar: &mut Registrar<'_>, runtime: &Arc<Runtime>
     text::register(registrar, runtime);
 }
 
-/// A rhai error for a pure function (no step event, no catalogue map): a plain message at the
-/// call site, which rhai turns into "… (line l, position c)".
+/// The error of a pure function (no step event): a system exception map, so `catch (e)` can
+/// always read `e.kind` and `e.message`; rhai fills in the call position.
 pub(crate) fn plain_error(message: impl Into<String>) -> Box<EvalAltResult> {
+    let map = exception_map(ExceptionKind::System, &message.into());
     Box::new(EvalAltResult::ErrorRuntime(
-        Dynamic::from(message.into()),
+        Dynamic::from(map),
         rhai::Position::NONE,
     ))
 }

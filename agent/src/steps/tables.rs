@@ -250,7 +250,7 @@ fn read_csv(
             )));
         }
     };
-    let real = runtime.roots.resolve(path)?;
+    let real = runtime.resolve(path)?;
     let csv_error = |source| StepError::Csv {
         path: real.clone(),
         source,
@@ -286,7 +286,7 @@ fn read_xlsx(
     sheet: Option<&str>,
 ) -> Result<Array, StepError> {
     record.attr("path", path);
-    let real = runtime.roots.resolve(path)?;
+    let real = runtime.resolve(path)?;
     let excel_error = |message: String| StepError::Excel {
         path: real.clone(),
         message,
@@ -389,7 +389,7 @@ fn write_table(
     runtime.step_as(ctx, step, step, Effect::Write, &args, |record| {
         record.attr("path", path);
         record.attr("rows", rows.len());
-        let real = runtime.roots.resolve(path)?;
+        let real = runtime.resolve(path)?;
         let columns = columns_of(rows, columns)?;
         let mut table = Vec::with_capacity(rows.len());
         for (index, row) in rows.iter().enumerate() {
