@@ -14,6 +14,10 @@ use crate::value::Attribute;
 /// "No value" in the interned optional columns (lifecycle, resource).
 pub const NONE: Sym = Sym::MAX;
 
+/// A timestamp the source did not have, while the builder collects events (no real log
+/// reaches 290,000 years before the epoch).
+const MISSING_TIME: i64 = i64::MIN;
+
 /// Log-level information that only matters for faithful export (XES header).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LogMeta {
@@ -199,7 +203,8 @@ pub struct LogBuilder {
     log: Log,
     case_index: FxHashMap<Box<str>, u32>,
     event_case: Vec<u32>,
-    times: Vec<Option<i64>>,
+    /// UTC microseconds, [`MISSING_TIME`] where the source had none.
+    times: Vec<i64>,
     any_start_time: bool,
     start_times: Vec<Option<i64>>,
 }
@@ -242,15 +247,24 @@ impl LogBuilder {
         self.event_case.len()
     }
 
-    pub fn push(&mut self, case: u32, event: NewEvent) {
+    pub fn push(&mut self, case: u32, mut event: NewEvent) {
         self.event_case.push(case);
         self.log.activity.push(event.activity);
-        self.times.push(event.time);
+        self.times.push(event.time.unwrap_or(MISSING_TIME));
         self.log.time_offset.push(event.time_offset);
-        self.any_start_time |= event.start_time.is_some();
-        self.start_times.push(event.start_time);
+        // The start-time column only exists once a start time has been seen.
+        if event.start_time.is_some() && !self.any_start_time {
+            self.any_start_time = true;
+            self.start_times = vec![None; self.event_case.len() - 1];
+        }
+        if self.any_start_time {
+            self.start_times.push(event.start_time);
+        }
         self.log.lifecycle.push(event.lifecycle.unwrap_or(NONE));
         self.log.resource.push(event.resource.unwrap_or(NONE));
+        // A growing Vec keeps room for four attributes; per event, that slack was most of the
+        // memory of a large CSV import.
+        event.attributes.shrink_to_fit();
         self.log.event_attributes.push(event.attributes);
     }
 
@@ -262,81 +276,96 @@ impl LogBuilder {
     /// its place in the sequence; a case with no timestamp at all gets time 0 throughout.
     pub fn finish(self) -> Log {
         let LogBuilder {
-            log: mut source,
+            mut log,
             event_case,
             times,
             any_start_time,
             start_times,
             ..
         } = self;
-        let num_cases = source.case_ids.len();
-        let mut counts = vec![0u32; num_cases + 1];
+        let num_cases = log.case_ids.len();
+        let mut offsets = vec![0u32; num_cases + 1];
         for &case in &event_case {
-            counts[case as usize + 1] += 1;
+            offsets[case as usize + 1] += 1;
         }
         for case in 0..num_cases {
-            counts[case + 1] += counts[case];
+            offsets[case + 1] += offsets[case];
         }
-        let offsets = counts.clone();
-        let mut next = counts;
+        let mut next = offsets.clone();
         let mut order = vec![0u32; event_case.len()];
         for (event, &case) in event_case.iter().enumerate() {
             order[next[case as usize] as usize] = event as u32;
             next[case as usize] += 1;
         }
+        drop(event_case);
+        drop(next);
         let mut filled = vec![0i64; times.len()];
         for case in 0..num_cases {
             let segment = &mut order[offsets[case] as usize..offsets[case + 1] as usize];
-            let first_known = segment
+            let mut previous = segment
                 .iter()
-                .find_map(|&event| times[event as usize])
+                .map(|&event| times[event as usize])
+                .find(|&time| time != MISSING_TIME)
                 .unwrap_or(0);
-            let mut previous = first_known;
             for &event in segment.iter() {
-                previous = times[event as usize].unwrap_or(previous);
+                let time = times[event as usize];
+                if time != MISSING_TIME {
+                    previous = time;
+                }
                 filled[event as usize] = previous;
             }
             segment.sort_by_key(|&event| filled[event as usize]);
         }
+        drop(times);
 
-        let mut log = Log {
-            activities: std::mem::take(&mut source.activities),
-            strings: std::mem::take(&mut source.strings),
-            meta: std::mem::take(&mut source.meta),
-            ..Log::default()
-        };
-        log.case_offsets.push(0);
-        let mut event_attributes: Vec<Option<Vec<Attribute>>> =
-            source.event_attributes.into_iter().map(Some).collect();
-        let mut case_attributes: Vec<Option<Vec<Attribute>>> =
-            source.case_attributes.into_iter().map(Some).collect();
-        let start_column = any_start_time.then(|| Vec::with_capacity(order.len()));
-        log.start_time = start_column;
-        for case in 0..num_cases {
-            let segment = &order[offsets[case] as usize..offsets[case + 1] as usize];
-            if segment.is_empty() {
-                continue;
+        // Every column is permuted in place, so the import never holds two copies of it.
+        let mut done = vec![false; order.len()];
+        permute(&mut filled, &order, &mut done);
+        log.time = filled;
+        permute(&mut log.activity, &order, &mut done);
+        permute(&mut log.time_offset, &order, &mut done);
+        permute(&mut log.lifecycle, &order, &mut done);
+        permute(&mut log.resource, &order, &mut done);
+        permute(&mut log.event_attributes, &order, &mut done);
+        if any_start_time {
+            let mut start_times = start_times;
+            permute(&mut start_times, &order, &mut done);
+            log.start_time = Some(start_times);
+        }
+
+        // Cases without events go; the others keep their first-seen order.
+        let case_ids = std::mem::take(&mut log.case_ids);
+        let case_attributes = std::mem::take(&mut log.case_attributes);
+        log.case_offsets = vec![0];
+        for (case, (id, attributes)) in case_ids.into_iter().zip(case_attributes).enumerate() {
+            if offsets[case + 1] > offsets[case] {
+                log.case_ids.push(id);
+                log.case_attributes.push(attributes);
+                log.case_offsets.push(offsets[case + 1]);
             }
-            for &event in segment {
-                let event = event as usize;
-                log.activity.push(source.activity[event]);
-                log.time.push(filled[event]);
-                log.time_offset.push(source.time_offset[event]);
-                if let Some(column) = &mut log.start_time {
-                    column.push(start_times[event]);
-                }
-                log.lifecycle.push(source.lifecycle[event]);
-                log.resource.push(source.resource[event]);
-                log.event_attributes
-                    .push(event_attributes[event].take().unwrap_or_default());
-            }
-            log.case_ids
-                .push(std::mem::take(&mut source.case_ids[case]));
-            log.case_attributes
-                .push(case_attributes[case].take().unwrap_or_default());
-            log.case_offsets.push(log.activity.len() as u32);
         }
         log
+    }
+}
+
+/// Reorders `values` so that position `i` holds what was at `order[i]`, following the
+/// permutation's cycles with swaps (no second buffer). `done` is scratch space of equal length.
+fn permute<T>(values: &mut [T], order: &[u32], done: &mut [bool]) {
+    done.fill(false);
+    for start in 0..values.len() {
+        if done[start] {
+            continue;
+        }
+        let mut current = start;
+        loop {
+            done[current] = true;
+            let next = order[current] as usize;
+            if next == start {
+                break;
+            }
+            values.swap(current, next);
+            current = next;
+        }
     }
 }
 
@@ -378,6 +407,14 @@ mod tests {
         assert_eq!(names(0), ["c", "a", "b"]);
         assert_eq!(names(1), ["y", "x"]);
         assert_eq!(log.case_times(0), [3, 10, 10]);
+    }
+
+    #[test]
+    fn permute_follows_cycles() {
+        let mut values = ['a', 'b', 'c', 'd', 'e'];
+        let order = [2, 0, 1, 4, 3];
+        permute(&mut values, &order, &mut [false; 5]);
+        assert_eq!(values, ['c', 'a', 'b', 'e', 'd']);
     }
 
     #[test]

@@ -38,18 +38,19 @@ impl Variants {
         }
         // Comparing name ranks equals comparing the names, without touching strings.
         let rank = name_ranks(log);
-        variants.sort_by(|a, b| {
-            b.count.cmp(&a.count).then_with(|| {
-                let ranks = |variant: &Variant| -> Vec<u32> {
-                    variant
-                        .activities
-                        .iter()
-                        .map(|&activity| rank[activity as usize])
-                        .collect()
-                };
-                ranks(a).cmp(&ranks(b))
+        let mut keyed: Vec<(Vec<u32>, Variant)> = variants
+            .into_iter()
+            .map(|variant| {
+                let ranks = variant
+                    .activities
+                    .iter()
+                    .map(|&activity| rank[activity as usize])
+                    .collect();
+                (ranks, variant)
             })
-        });
+            .collect();
+        keyed.sort_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(&b.0)));
+        let variants = keyed.into_iter().map(|(_, variant)| variant).collect();
         Variants { variants }
     }
 

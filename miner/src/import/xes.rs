@@ -57,6 +57,8 @@ struct Reading<'a> {
     event_attributes: Vec<Attribute>,
     traces: u64,
     keys: Keys,
+    /// Activity id by string-pool id, so each event's name is not looked up twice.
+    activity_ids: Vec<Sym>,
 }
 
 /// Interned keys the importer looks for on every event.
@@ -95,6 +97,7 @@ pub fn read(reader: impl BufRead, file: &str) -> Result<Imported, ImportError> {
         event_attributes: Vec::new(),
         traces: 0,
         keys,
+        activity_ids: Vec::new(),
     };
     let mut buf = Vec::with_capacity(1024);
     let mut saw_log = false;
@@ -387,6 +390,19 @@ impl Reading<'_> {
         }
     }
 
+    /// The activity id of a name already in the string pool.
+    fn activity_id(&mut self, name: Sym) -> Sym {
+        let index = name as usize;
+        if index >= self.activity_ids.len() {
+            self.activity_ids.resize(index + 1, crate::log::NONE);
+        }
+        if self.activity_ids[index] == crate::log::NONE {
+            let text = self.builder.strings().resolve(name).to_owned();
+            self.activity_ids[index] = self.builder.activities().intern(&text);
+        }
+        self.activity_ids[index]
+    }
+
     fn finish_event(&mut self, position: u64) {
         let mut attributes = std::mem::take(&mut self.event_attributes);
         let keys = &self.keys;
@@ -419,8 +435,7 @@ impl Reading<'_> {
             );
             return;
         };
-        let activity_text = self.builder.strings().resolve(activity).to_owned();
-        let activity = self.builder.activities().intern(&activity_text);
+        let activity = self.activity_id(activity);
         if timestamp.is_none() {
             self.diagnostic(
                 position,

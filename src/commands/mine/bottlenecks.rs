@@ -106,6 +106,13 @@ pub(crate) fn render_text(
             ]
         })
         .collect();
+    if !report.service_times.is_empty() && !log.has_start_times() {
+        out.push_str(
+            "note: this log records start and complete events, so an edge from an activity's start \
+             to its completion is service time, not waiting; add --lifecycle complete to rank \
+             waiting only\n\n",
+        );
+    }
     out.push_str("edges by total waiting time\n");
     out.push_str(&table(&["total", "count", "mean", "edge"], &rows));
     let rows: Vec<Vec<String>> = report

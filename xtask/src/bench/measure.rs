@@ -13,8 +13,6 @@ const GNU_TIME: &str = "/usr/bin/time";
 pub(crate) struct Measurement {
     pub(crate) wall_s: f64,
     pub(crate) peak_rss_mb: f64,
-    /// What the program printed on stdout (its result, to check the tools agree).
-    pub(crate) stdout: String,
 }
 
 /// Run `program args` `runs` times; report the median wall time and the largest peak RSS.
@@ -26,7 +24,6 @@ pub(crate) fn measure(
 ) -> anyhow::Result<Measurement> {
     let mut walls = Vec::with_capacity(runs);
     let mut peak_rss_mb: f64 = 0.0;
-    let mut stdout = String::new();
     let rss_file = scratch.join("rss.txt");
     for _ in 0..runs.max(1) {
         let started = Instant::now();
@@ -58,12 +55,10 @@ pub(crate) fn measure(
             .and_then(|line| line.trim().parse().ok())
             .context("GNU time wrote no peak RSS")?;
         peak_rss_mb = peak_rss_mb.max(kilobytes / 1024.0);
-        stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     }
     walls.sort_by(f64::total_cmp);
     Ok(Measurement {
         wall_s: walls[walls.len() / 2],
         peak_rss_mb,
-        stdout,
     })
 }

@@ -1,67 +1,41 @@
-//! `rust4pm-peer LOG`: the `process_mining` crate doing what `flowbot mine stats` does —
-//! import (sorted by timestamp), DFG, variants, performance DFG, case durations — printing the
-//! counts so the bench can check both tools agree before comparing their speed.
-//!
-//! The crate has no performance DFG or case durations; those are plain loops over its structs.
+//! The process_mining crate (rust4pm 0.6.2) on one XES log: import, DFG, variants — the parts
+//! of `flowbot mine stats` it offers — timed in-process, for docs/benchmarks.md.
 
-use std::collections::HashMap;
+use std::time::Instant;
 
+use process_mining::Importable;
+use process_mining::core::EventLog;
+use process_mining::core::event_data::case_centric::utils::activity_projection::{
+    EventLogActivityProjection, get_variants,
+};
 use process_mining::core::event_data::case_centric::xes::XESImportOptions;
-use process_mining::core::event_data::case_centric::XESEditableAttribute;
 use process_mining::discovery::case_centric::dfg::discover_dfg;
-use process_mining::{EventLog, Importable};
 
 fn main() {
-    let path = std::env::args().nth(1).expect("usage: rust4pm-peer LOG");
-    let options = XESImportOptions {
-        sort_events_with_timestamp_key: Some("time:timestamp".to_owned()),
-        verbose: false,
-        ..XESImportOptions::default()
+    let Some(path) = std::env::args().nth(1) else {
+        eprintln!("usage: rust4pm-peer LOG.xes[.gz]");
+        std::process::exit(2);
     };
-    let log = EventLog::import_from_path_with_options(&path, options).expect("import");
+    let started = Instant::now();
+    let log = match EventLog::import_from_path_with_options(&path, XESImportOptions::default()) {
+        Ok(log) => log,
+        Err(error) => {
+            eprintln!("rust4pm: {path}: {error:?}");
+            std::process::exit(1);
+        }
+    };
+    let imported = started.elapsed();
+    let events: usize = log.traces.iter().map(|trace| trace.events.len()).sum();
     let dfg = discover_dfg(&log);
-
-    let mut variants: HashMap<Vec<String>, usize> = HashMap::new();
-    let mut edge_seconds: HashMap<(String, String), Vec<f64>> = HashMap::new();
-    let mut case_durations = Vec::with_capacity(log.traces.len());
-    let mut events = 0;
-    for trace in &log.traces {
-        let steps: Vec<(String, i64)> = trace
-            .events
-            .iter()
-            .map(|event| {
-                let activity = event.attributes.get_by_key("concept:name").and_then(|a| a.value.try_as_string()).cloned().unwrap_or_default();
-                let time = event
-                    .attributes
-                    .get_by_key("time:timestamp")
-                    .and_then(|a| a.value.try_as_date())
-                    .map_or(0, |date| date.timestamp_micros());
-                (activity, time)
-            })
-            .collect();
-        events += steps.len();
-        for pair in steps.windows(2) {
-            let seconds = (pair[1].1 - pair[0].1) as f64 / 1e6;
-            edge_seconds.entry((pair[0].0.clone(), pair[1].0.clone())).or_default().push(seconds);
-        }
-        if let (Some(first), Some(last)) = (steps.first(), steps.last()) {
-            case_durations.push((last.1 - first.1) as f64 / 1e6);
-        }
-        *variants.entry(steps.into_iter().map(|(activity, _)| activity).collect()).or_default() += 1;
-    }
-    let mut medians = 0.0;
-    for seconds in edge_seconds.values_mut() {
-        seconds.sort_by(f64::total_cmp);
-        medians += seconds[seconds.len() / 2];
-    }
+    let projection = EventLogActivityProjection::from(&log);
+    let variants = get_variants(&projection);
+    let done = started.elapsed();
     println!(
-        "{{\"cases\":{},\"events\":{},\"dfg_edges\":{},\"variants\":{},\"perf_edges\":{},\"median_sum\":{},\"mean_case_s\":{}}}",
+        "{{\"cases\":{},\"events\":{events},\"dfg_edges\":{},\"variants\":{},\"import_s\":{:.3},\"total_s\":{:.3}}}",
         log.traces.len(),
-        events,
         dfg.directly_follows_relations.len(),
         variants.len(),
-        edge_seconds.len(),
-        medians,
-        case_durations.iter().sum::<f64>() / case_durations.len().max(1) as f64
+        imported.as_secs_f64(),
+        done.as_secs_f64()
     );
 }
