@@ -168,3 +168,22 @@ fn bad_environment_value_is_a_usage_error() {
     ));
     assert!(text.contains("FLOWBOT_FORMAT"), "{text}");
 }
+
+#[test]
+fn a_closed_stdout_ends_quietly_instead_of_panicking() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_flowbot"))
+        .args(["steps", "--format", "json"])
+        .current_dir(dir.path())
+        .env_clear()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the reading end before the program writes, as `| head` does after its lines.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(141), "{stderr}");
+}
