@@ -62,3 +62,58 @@ fn a_run_folder_mines_to_the_events_the_run_wrote() {
         serde_json::from_value(stats["activities"].clone()).unwrap();
     assert_eq!(activities, expected);
 }
+
+#[test]
+fn a_folder_of_runs_mines_as_one_case_per_run() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let data = tempfile::tempdir().unwrap();
+    let mut written = 0;
+    for days in [0, 7] {
+        let run = Command::new(FLOWBOT)
+            .arg("--data-dir")
+            .arg(data.path())
+            .args([
+                "run",
+                "scripts/reconcile_transactions.rhai",
+                "--input",
+                &format!("tolerance_days={days}"),
+            ])
+            .current_dir(repo)
+            .output()
+            .unwrap();
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+    }
+    for run in std::fs::read_dir(data.path().join("runs")).unwrap() {
+        written += std::fs::read_to_string(run.unwrap().path().join("events.jsonl"))
+            .unwrap()
+            .lines()
+            .count();
+    }
+    let runs = data.path().join("runs");
+    let mined = Command::new(FLOWBOT)
+        .args(["mine", "stats", "--format", "json", "--quiet"])
+        .arg(&runs)
+        .output()
+        .unwrap();
+    assert!(
+        mined.status.success(),
+        "{}",
+        String::from_utf8_lossy(&mined.stderr)
+    );
+    let stats: serde_json::Value = serde_json::from_slice(&mined.stdout).unwrap();
+    assert_eq!(stats["cases"], 2);
+    assert_eq!(stats["events"], written);
+
+    let empty = tempfile::tempdir().unwrap();
+    let refused = Command::new(FLOWBOT)
+        .args(["mine", "stats"])
+        .arg(empty.path())
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("not a run folder"));
+}

@@ -204,6 +204,42 @@ fn pump(mut source: impl Read, chunks: SyncSender<io::Result<Vec<u8>>>) {
     }
 }
 
+/// The run-history files a folder stands for: its own `events.jsonl` (one run folder), or
+/// those of its subfolders in name order (a `runs/` folder, one case per run).
+pub fn run_history_files(dir: &Path) -> Vec<PathBuf> {
+    let own = dir.join("events.jsonl");
+    if own.is_file() {
+        return vec![own];
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| entry.ok().map(|entry| entry.path().join("events.jsonl")))
+        .filter(|file| file.is_file())
+        .collect();
+    files.sort();
+    files
+}
+
+/// Several runs' `events.jsonl` read as one JSON-lines log (each run is its own case).
+fn import_runs(
+    dir: &Path,
+    files: &[PathBuf],
+    progress: &mut (dyn FnMut(u64) + Send),
+) -> Result<Imported, ImportError> {
+    let mut chained: Box<dyn Read + Send> = Box::new(io::empty());
+    for file in files {
+        let opened = File::open(file).map_err(|source| ImportError::Io {
+            path: file.display().to_string(),
+            source,
+        })?;
+        // A run cut off mid-line must not glue its last line to the next run's first.
+        chained = Box::new(chained.chain(opened).chain(io::Cursor::new(b"\n")));
+    }
+    let reader = BufReader::with_capacity(1 << 16, Counting::new(chained, progress));
+    jsonl::read(reader, &dir.display().to_string())
+}
+
 /// Imports any supported file (or a run folder containing `events.jsonl`), choosing the
 /// importer from `options.format` or the file name. `progress` is told the compressed bytes
 /// read so far, for a progress bar. Gzip is inflated on a second thread.
@@ -213,7 +249,17 @@ pub fn import_path(
     progress: &mut (dyn FnMut(u64) + Send),
 ) -> Result<Imported, ImportError> {
     let path: PathBuf = if path.is_dir() {
-        path.join("events.jsonl")
+        match run_history_files(path).as_slice() {
+            [] => {
+                return Err(ImportError::Format {
+                    file: path.display().to_string(),
+                    message: "no events.jsonl in this folder or its subfolders: not a run folder"
+                        .into(),
+                });
+            }
+            [one] => one.clone(),
+            many => return import_runs(path, many, progress),
+        }
     } else {
         path.to_path_buf()
     };

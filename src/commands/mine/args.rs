@@ -106,8 +106,8 @@ pub(crate) enum TimeModeArg {
 
 #[derive(Debug, Args)]
 pub(crate) struct InputArgs {
-    /// Event log (XES, XES.gz, CSV, OCEL 2.0 JSON/XML/SQLite, OCEL 1.0 JSON, JSONL) or a run
-    /// folder containing events.jsonl
+    /// Event log (XES, XES.gz, CSV, OCEL 2.0 JSON/XML/SQLite, OCEL 1.0 JSON, JSONL), a run
+    /// folder containing events.jsonl, or a folder of run folders (each run one case)
     pub(crate) log: PathBuf,
     /// Input format, when the file name does not tell
     #[arg(long, value_enum)]

@@ -136,14 +136,20 @@ fn import_with_progress(
     options: &flowbot_miner::import::ImportOptions,
     quiet: bool,
 ) -> anyhow::Result<(Log, Vec<flowbot_miner::Diagnostic>)> {
-    let file = if path.is_dir() {
-        path.join("events.jsonl")
+    let (file, total) = if path.is_dir() {
+        let files = flowbot_miner::import::run_history_files(path);
+        let total = files
+            .iter()
+            .filter_map(|file| std::fs::metadata(file).ok())
+            .map(|meta| meta.len())
+            .sum();
+        (path.to_path_buf(), total)
     } else {
-        path.to_path_buf()
+        let total = std::fs::metadata(path)
+            .with_context(|| format!("cannot read {}", path.display()))?
+            .len();
+        (path.to_path_buf(), total)
     };
-    let total = std::fs::metadata(&file)
-        .with_context(|| format!("cannot read {}", file.display()))?
-        .len();
     let started = Instant::now();
     let mut bar: Option<ProgressBar> = None;
     let mut report = |bytes: u64| {
