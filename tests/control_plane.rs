@@ -265,3 +265,56 @@ fn a_running_server_queues_scheduled_jobs_on_time() {
     let gone = ctl(&server.url, &["schedules", "delete", id]);
     assert!(String::from_utf8_lossy(&gone.stderr).contains("not_found"));
 }
+
+#[test]
+fn runs_filters_history_by_bot_status_and_age() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("cp.db"));
+    push_bot(dir.path(), &server.url, "alpha");
+    push_bot(dir.path(), &server.url, "beta");
+    let alpha = json(&ctl(
+        &server.url,
+        &["--format", "json", "jobs", "create", "--bot", "alpha"],
+    ));
+    json(&ctl(
+        &server.url,
+        &["--format", "json", "jobs", "create", "--bot", "beta"],
+    ));
+    let id = alpha["id"].as_str().unwrap();
+    json(&ctl(
+        &server.url,
+        &["--format", "json", "jobs", "cancel", id],
+    ));
+
+    let cancelled = json(&ctl(
+        &server.url,
+        &[
+            "--format",
+            "json",
+            "runs",
+            "--bot",
+            "alpha",
+            "--status",
+            "cancelled",
+            "--since",
+            "1d",
+        ],
+    ));
+    assert_eq!(cancelled.as_array().unwrap().len(), 1);
+    assert_eq!(cancelled[0]["id"], id);
+    let recent = json(&ctl(
+        &server.url,
+        &["--format", "json", "runs", "--since", "10m"],
+    ));
+    assert_eq!(recent.as_array().unwrap().len(), 2);
+    let none = json(&ctl(
+        &server.url,
+        &[
+            "--format", "json", "runs", "--bot", "beta", "--status", "failed",
+        ],
+    ));
+    assert_eq!(none, serde_json::json!([]));
+    let bad = ctl(&server.url, &["runs", "--since", "yesterday"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--since \"yesterday\""));
+}

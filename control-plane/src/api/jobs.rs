@@ -27,6 +27,8 @@ pub(super) async fn create(
 pub(super) struct ListQuery {
     state: Option<String>,
     bot: Option<String>,
+    /// RFC 3339, e.g. 2026-11-28T00:00:00Z.
+    since: Option<chrono::DateTime<chrono::Utc>>,
     limit: Option<u32>,
 }
 
@@ -50,6 +52,7 @@ pub(super) async fn list(
     let filter = JobFilter {
         state: job_state,
         bot: query.bot,
+        since: query.since,
         limit: query.limit,
     };
     Ok(Json(

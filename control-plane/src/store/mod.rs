@@ -201,6 +201,8 @@ pub struct AgentRecord {
 pub struct JobFilter {
     pub state: Option<JobState>,
     pub bot: Option<String>,
+    /// Only jobs whose state last changed at or after this time.
+    pub since: Option<DateTime<Utc>>,
     pub limit: Option<u32>,
 }
 

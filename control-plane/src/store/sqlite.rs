@@ -381,13 +381,14 @@ impl Store for SqliteStore {
         let connection = self.lock();
         let mut statement = connection.prepare(&format!(
             "SELECT {JOB_COLUMNS} FROM jobs WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR bot_name = ?2) \
-             ORDER BY seq DESC LIMIT ?3"
+             AND (?4 IS NULL OR updated_at >= ?4) ORDER BY seq DESC LIMIT ?3"
         ))?;
         let rows = statement.query_map(
             params![
                 filter.state.map(JobState::as_str),
                 filter.bot,
-                filter.limit.unwrap_or(100)
+                filter.limit.unwrap_or(100),
+                filter.since.map(millis)
             ],
             job_from_row,
         )?;

@@ -29,6 +29,19 @@ enum CtlCommand {
     /// List, show, create and cancel jobs
     #[command(subcommand)]
     Jobs(JobsCommand),
+    /// Run history: jobs by bot, outcome and age, e.g. `runs --bot intake --status failed --since 1d`
+    Runs {
+        #[arg(long)]
+        bot: Option<String>,
+        /// succeeded, failed, cancelled, timed_out (or queued, leased, running)
+        #[arg(long)]
+        status: Option<String>,
+        /// Only runs that changed within this long, e.g. 30m, 12h, 1d, 2w
+        #[arg(long, value_name = "AGE")]
+        since: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
     /// Push bot packages as new versions, list them, publish or roll back
     #[command(subcommand)]
     Bots(bots::BotsCommand),
@@ -49,6 +62,9 @@ enum JobsCommand {
         state: Option<String>,
         #[arg(long)]
         bot: Option<String>,
+        /// Only jobs that changed within this long, e.g. 30m, 12h, 1d, 2w
+        #[arg(long, value_name = "AGE")]
+        since: Option<String>,
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
@@ -88,12 +104,35 @@ pub(crate) fn ctl(args: &CtlArgs, settings: &Resolved) -> anyhow::Result<ExitCod
     let client = Client::new(args.server.as_deref().unwrap_or(&settings.value.server.url))?;
     let format = settings.value.format;
     let answer = match &args.command {
-        CtlCommand::Jobs(JobsCommand::List { state, bot, limit }) => {
-            let mut query = vec![("limit", limit.to_string())];
-            query.extend(state.iter().map(|state| ("state", state.clone())));
-            query.extend(bot.iter().map(|bot| ("bot", bot.clone())));
-            let jobs = client.get("/api/v1/jobs", &query)?;
-            return print(format, &jobs, || table::jobs(&jobs));
+        CtlCommand::Jobs(JobsCommand::List {
+            state,
+            bot,
+            since,
+            limit,
+        }) => {
+            return list_jobs(
+                &client,
+                format,
+                state.as_deref(),
+                bot.as_deref(),
+                since.as_deref(),
+                *limit,
+            );
+        }
+        CtlCommand::Runs {
+            bot,
+            status,
+            since,
+            limit,
+        } => {
+            return list_jobs(
+                &client,
+                format,
+                status.as_deref(),
+                bot.as_deref(),
+                since.as_deref(),
+                *limit,
+            );
         }
         CtlCommand::Jobs(JobsCommand::Show { id }) => {
             client.get(&format!("/api/v1/jobs/{id}"), &[])?
@@ -130,6 +169,48 @@ pub(crate) fn ctl(args: &CtlArgs, settings: &Resolved) -> anyhow::Result<ExitCod
         }
     };
     print(format, &answer, || table::job(&answer))
+}
+
+fn list_jobs(
+    client: &Client,
+    format: OutputFormat,
+    state: Option<&str>,
+    bot: Option<&str>,
+    since: Option<&str>,
+    limit: u32,
+) -> anyhow::Result<ExitCode> {
+    let mut query = vec![("limit", limit.to_string())];
+    query.extend(state.map(|state| ("state", state.to_owned())));
+    query.extend(bot.map(|bot| ("bot", bot.to_owned())));
+    if let Some(age) = since {
+        let since = chrono::Utc::now() - parse_age(age)?;
+        query.push((
+            "since",
+            since.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        ));
+    }
+    let jobs = client.get("/api/v1/jobs", &query)?;
+    print(format, &jobs, || table::jobs(&jobs))
+}
+
+/// `30m`, `12h`, `1d`, `2w` (or seconds with `s`).
+fn parse_age(text: &str) -> anyhow::Result<chrono::Duration> {
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let amount: i64 = number.parse().map_err(|_| {
+        anyhow::anyhow!("--since {text:?}: expected a number and a unit, e.g. 30m, 12h, 1d, 2w")
+    })?;
+    let seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 604_800,
+        _ => bail!("--since {text:?}: the unit must be s, m, h, d or w"),
+    };
+    Ok(chrono::Duration::seconds(amount.saturating_mul(seconds)))
 }
 
 fn print(
