@@ -2,53 +2,22 @@
 //! run history; a SIGKILLed agent's job is requeued after its lease expires and finished by
 //! another agent; two agents racing over many jobs run each exactly once.
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::{FLOWBOT, Killed, Server};
 use serde_json::Value;
 
-const FLOWBOT: &str = env!("CARGO_BIN_EXE_flowbot");
-
-/// A child process killed (SIGKILL) when dropped.
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        self.0.kill().ok();
-        self.0.wait().ok();
-    }
+fn serve(db: &Path, lease_seconds: u32) -> (Server, String) {
+    let server = Server::start_with(db, &["--lease-seconds", &lease_seconds.to_string()]);
+    let url = server.url.clone();
+    (server, url)
 }
 
-fn serve(db: &Path, lease_seconds: u32) -> (Process, String) {
-    let mut child = Command::new(FLOWBOT)
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--lease-seconds",
-            &lease_seconds.to_string(),
-            "--db",
-        ])
-        .arg(db)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("serve starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .split_whitespace()
-        .find(|word| word.starts_with("http://"))
-        .expect("URL")
-        .to_owned();
-    (Process(child), url)
-}
-
-fn agent(url: &str, name: &str, data_dir: &Path, files_root: &Path) -> Process {
+fn agent(url: &str, name: &str, data_dir: &Path, files_root: &Path) -> Killed {
     let child = Command::new(FLOWBOT)
         .args(["--data-dir"])
         .arg(data_dir)
@@ -58,15 +27,11 @@ fn agent(url: &str, name: &str, data_dir: &Path, files_root: &Path) -> Process {
         .stderr(Stdio::null())
         .spawn()
         .expect("agent starts");
-    Process(child)
+    Killed(child)
 }
 
 fn ctl(url: &str, args: &[&str]) -> Value {
-    let output: Output = Command::new(FLOWBOT)
-        .args(["--format", "json", "ctl", "--server", url])
-        .args(args)
-        .output()
-        .unwrap();
+    let output = common::ctl(url, &[&["--format", "json"], args].concat());
     assert!(
         output.status.success(),
         "ctl {args:?}: {}",

@@ -1,55 +1,12 @@
 //! `flowbot serve` and `flowbot ctl` as real processes: the control plane keeps every job it
 //! acknowledged even when killed with SIGKILL mid-burst, and ctl reports errors in one line.
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Output;
 
-const FLOWBOT: &str = env!("CARGO_BIN_EXE_flowbot");
-
-/// A `flowbot serve` child on a free port; killed (SIGKILL) when dropped.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Server {
-    fn start(db: &Path) -> Self {
-        let mut child = Command::new(FLOWBOT)
-            .args(["serve", "--listen", "127.0.0.1:0", "--db"])
-            .arg(db)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("flowbot serve starts");
-        let mut first_line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut first_line)
-            .expect("serve prints its address");
-        let url = first_line
-            .split_whitespace()
-            .find(|word| word.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no URL in {first_line:?}"))
-            .to_owned();
-        Self { child, url }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.child.kill().ok();
-        self.child.wait().ok();
-    }
-}
-
-fn ctl(server: &str, args: &[&str]) -> Output {
-    Command::new(FLOWBOT)
-        .args(["ctl", "--server", server])
-        .args(args)
-        .env_clear()
-        .output()
-        .expect("flowbot ctl starts")
-}
+use common::{Server, ctl};
 
 /// Push a one-line bot so jobs for it are accepted.
 fn push_bot(dir: &Path, server: &str, name: &str) {
@@ -168,8 +125,7 @@ fn every_acknowledged_job_survives_a_sigkill_during_a_burst() {
     while acknowledged.len() < 300 {
         acknowledged.push(acknowledged_rx.recv().expect("the burst runs"));
     }
-    server.child.kill().unwrap(); // SIGKILL: no chance to flush or shut down.
-    server.child.wait().unwrap();
+    server.kill();
     burst.join().unwrap();
     acknowledged.extend(acknowledged_rx.try_iter());
     assert!(acknowledged.len() < 1000, "the kill landed mid-burst");

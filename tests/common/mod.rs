@@ -1,0 +1,71 @@
+//! Helpers the end-to-end tests share: real `flowbot` processes that are killed when dropped.
+// Each test file compiles this module and uses part of it.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+
+pub(crate) const FLOWBOT: &str = env!("CARGO_BIN_EXE_flowbot");
+
+/// A child process killed (SIGKILL) when dropped, so a failing test leaves nothing running.
+pub(crate) struct Killed(pub(crate) Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        self.0.kill().ok();
+        self.0.wait().ok();
+    }
+}
+
+/// `flowbot serve` on a free port, with its URL read from the first line it prints.
+pub(crate) struct Server {
+    pub(crate) process: Killed,
+    pub(crate) url: String,
+}
+
+impl Server {
+    pub(crate) fn start(db: &Path) -> Self {
+        Self::start_with(db, &[])
+    }
+
+    pub(crate) fn start_with(db: &Path, extra_args: &[&str]) -> Self {
+        let mut child = Command::new(FLOWBOT)
+            .args(["serve", "--listen", "127.0.0.1:0", "--db"])
+            .arg(db)
+            .args(extra_args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("flowbot serve starts");
+        let mut first_line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut first_line)
+            .expect("serve prints its address");
+        let url = first_line
+            .split_whitespace()
+            .find(|word| word.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no URL in {first_line:?}"))
+            .to_owned();
+        Self {
+            process: Killed(child),
+            url,
+        }
+    }
+
+    /// SIGKILL: no chance to flush or shut down.
+    pub(crate) fn kill(&mut self) {
+        self.process.0.kill().unwrap();
+        self.process.0.wait().unwrap();
+    }
+}
+
+/// `flowbot ctl --server URL ARGS` with a clean environment.
+pub(crate) fn ctl(server: &str, args: &[&str]) -> Output {
+    Command::new(FLOWBOT)
+        .args(["ctl", "--server", server])
+        .args(args)
+        .env_clear()
+        .output()
+        .expect("flowbot ctl starts")
+}
