@@ -14,6 +14,23 @@ use crate::runtime::{Runtime, StepRecord};
 use crate::steps::files::ensure_parent;
 use crate::steps::option;
 
+/// `(path, rows, columns)`: the parameters of `write_csv` and `write_xlsx`; without columns,
+/// the first two.
+const WRITE_ROWS_WITH_COLUMNS: &[Param] = &[
+    Param {
+        name: "path",
+        ty: Str,
+    },
+    Param {
+        name: "rows",
+        ty: ArrayT,
+    },
+    Param {
+        name: "columns",
+        ty: ArrayT,
+    },
+];
+
 pub(crate) fn register(reg: &mut Registrar<'_>, rt: &Arc<Runtime>) {
     let runtime = Arc::clone(rt);
     reg.add(
@@ -73,31 +90,9 @@ pub(crate) fn register(reg: &mut Registrar<'_>, rt: &Arc<Runtime>) {
                 "Writes `rows` (maps) to a CSV file; columns are the first row's keys, sorted."
             },
             params: if with_columns {
-                &[
-                    Param {
-                        name: "path",
-                        ty: Str,
-                    },
-                    Param {
-                        name: "rows",
-                        ty: ArrayT,
-                    },
-                    Param {
-                        name: "columns",
-                        ty: ArrayT,
-                    },
-                ]
+                WRITE_ROWS_WITH_COLUMNS
             } else {
-                &[
-                    Param {
-                        name: "path",
-                        ty: Str,
-                    },
-                    Param {
-                        name: "rows",
-                        ty: ArrayT,
-                    },
-                ]
+                &WRITE_ROWS_WITH_COLUMNS[..2]
             },
             returns: Unit,
             example: if with_columns {
@@ -184,31 +179,9 @@ pub(crate) fn register(reg: &mut Registrar<'_>, rt: &Arc<Runtime>) {
                 "Writes `rows` (maps) to a one-sheet workbook; columns are the first row's keys, sorted."
             },
             params: if with_columns {
-                &[
-                    Param {
-                        name: "path",
-                        ty: Str,
-                    },
-                    Param {
-                        name: "rows",
-                        ty: ArrayT,
-                    },
-                    Param {
-                        name: "columns",
-                        ty: ArrayT,
-                    },
-                ]
+                WRITE_ROWS_WITH_COLUMNS
             } else {
-                &[
-                    Param {
-                        name: "path",
-                        ty: Str,
-                    },
-                    Param {
-                        name: "rows",
-                        ty: ArrayT,
-                    },
-                ]
+                &WRITE_ROWS_WITH_COLUMNS[..2]
             },
             returns: Unit,
             example: "write_xlsx(\"out/exceptions.xlsx\", exceptions, [\"id\", \"reason\"]);",
