@@ -5,57 +5,15 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{FLOWBOT, Killed, Server};
+use common::{Server, agent, ctl_json as ctl, push, wait_for};
 use serde_json::Value;
 
 fn serve(db: &Path, lease_seconds: u32) -> (Server, String) {
     let server = Server::start_with(db, &["--lease-seconds", &lease_seconds.to_string()]);
     let url = server.url.clone();
     (server, url)
-}
-
-fn agent(url: &str, name: &str, data_dir: &Path, files_root: &Path) -> Killed {
-    let child = Command::new(FLOWBOT)
-        .args(["--data-dir"])
-        .arg(data_dir)
-        .args(["agent", "--server", url, "--name", name, "--files-root"])
-        .arg(files_root)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("agent starts");
-    Killed(child)
-}
-
-fn ctl(url: &str, args: &[&str]) -> Value {
-    let output = common::ctl(url, &[&["--format", "json"], args].concat());
-    assert!(
-        output.status.success(),
-        "ctl {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
-}
-
-fn push(url: &str, dir: &Path, name: &str, script: &str) {
-    let bot = dir.join(name);
-    std::fs::create_dir_all(&bot).unwrap();
-    std::fs::write(bot.join("main.rhai"), script).unwrap();
-    ctl(
-        url,
-        &["bots", "push", bot.to_str().unwrap(), "--name", name],
-    );
-}
-
-fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
-    let started = Instant::now();
-    while !done() {
-        assert!(started.elapsed() < timeout, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 fn job_state(url: &str, id: &str) -> Value {

@@ -49,6 +49,7 @@ fn step_overhead(c: &mut Criterion) {
         dry_run: false,
         inputs: Default::default(),
         secrets: Box::new(SecretChain::default()),
+        work_queue: None,
         sink: Box::new(sink),
         log: Some(std::fs::File::create(dir.path().join("run.log")).unwrap()),
         echo_log: false,

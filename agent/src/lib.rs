@@ -17,6 +17,7 @@ pub mod runtime;
 pub mod sandbox;
 pub mod secrets;
 mod steps;
+pub mod work_queue;
 
 pub use catalogue::{Catalogue, StepSpec};
 pub use error::{AgentError, ScriptError};

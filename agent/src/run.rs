@@ -26,6 +26,7 @@ use crate::events::{EventSink, JsonlSink, MemorySink, Tee};
 use crate::runtime::{FileRoots, Runtime, RuntimeParts};
 use crate::sandbox::{CancelToken, Limits, Stopper, TERMINATED_CANCELLED, sandboxed_engine};
 use crate::secrets::{SecretChain, SecretStore};
+use crate::work_queue::WorkQueue;
 
 /// Everything a local run needs to know.
 pub struct RunOptions {
@@ -47,6 +48,8 @@ pub struct RunOptions {
     pub echo_log: bool,
     /// Receives every event besides `events.jsonl` (the CLI's progress line, a control plane).
     pub extra_sink: Option<Box<dyn EventSink>>,
+    /// The control plane's work queues, for runs of a leased job.
+    pub work_queue: Option<Arc<dyn WorkQueue>>,
 }
 
 impl RunOptions {
@@ -69,6 +72,7 @@ impl RunOptions {
             cancel: CancelToken::new(),
             echo_log: false,
             extra_sink: None,
+            work_queue: None,
         }
     }
 }
@@ -171,6 +175,7 @@ pub fn detached_runtime(sink: Box<dyn EventSink>, limits: &Limits) -> Arc<Runtim
         dry_run: true,
         inputs: BTreeMap::new(),
         secrets: Box::new(SecretChain::default()),
+        work_queue: None,
         sink,
         log: None,
         echo_log: false,
@@ -240,6 +245,7 @@ pub fn run_script(options: RunOptions) -> Result<RunReport, AgentError> {
         dry_run: options.dry_run,
         inputs: options.inputs,
         secrets: options.secrets,
+        work_queue: options.work_queue,
         sink: Box::new(Tee(sinks)),
         log: Some(log),
         echo_log: options.echo_log,

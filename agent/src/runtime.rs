@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Component, Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, FixedOffset, Utc};
 use flowbot_model::event::{AttributeValue, Event, Lifecycle, ObjectRef, Status};
@@ -20,6 +20,7 @@ use crate::error::{StepError, exception_kind, exception_map, innermost, keys, ki
 use crate::events::{EventSink, SinkError};
 use crate::sandbox::Stopper;
 use crate::secrets::{Redactor, SecretStore};
+use crate::work_queue::WorkQueue;
 
 /// Longest argument text kept in errors; a 10 MB string argument must not become a 10 MB
 /// error message.
@@ -157,6 +158,8 @@ pub struct Runtime {
     pub inputs: BTreeMap<String, serde_json::Value>,
     pub(crate) outputs: Mutex<BTreeMap<String, serde_json::Value>>,
     pub(crate) secrets: Box<dyn SecretStore>,
+    /// The control plane's work queues, when the run has a job lease.
+    pub(crate) work_queue: Option<Arc<dyn WorkQueue>>,
     sink: Mutex<Box<dyn EventSink>>,
     sink_error: Mutex<Option<SinkError>>,
     log: Mutex<Option<BufWriter<File>>>,
@@ -178,6 +181,7 @@ pub struct RuntimeParts {
     pub dry_run: bool,
     pub inputs: BTreeMap<String, serde_json::Value>,
     pub secrets: Box<dyn SecretStore>,
+    pub work_queue: Option<Arc<dyn WorkQueue>>,
     pub sink: Box<dyn EventSink>,
     pub log: Option<File>,
     pub echo_log: bool,
@@ -201,6 +205,7 @@ impl Runtime {
             inputs: parts.inputs,
             outputs: Mutex::new(BTreeMap::new()),
             secrets: parts.secrets,
+            work_queue: parts.work_queue,
             sink: Mutex::new(parts.sink),
             sink_error: Mutex::new(None),
             log: Mutex::new(parts.log.map(BufWriter::new)),

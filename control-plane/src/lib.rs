@@ -5,9 +5,11 @@
 //! * [`store`]: the [`store::Store`] trait (the seam for a PostgreSQL store) and its SQLite
 //!   implementation with timestamped migrations.
 //! * [`api`]: `fn router(state) -> Router`, JSON under `/api/v1`, one error shape.
-//! * [`server`]: serve a bound listener until a shutdown future resolves, with the lease sweeper.
+//! * [`server`]: serve a bound listener until a shutdown future resolves, with the lease sweeper
+//!   and the file-trigger watcher.
 
 pub mod api;
+mod file_triggers;
 pub mod schedule;
 pub mod server;
 pub mod store;

@@ -21,15 +21,18 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let sweeper = tokio::spawn(sweep(state.clone()));
+    let file_watcher = tokio::spawn(crate::file_triggers::watch(state.clone()));
     let served = axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await;
     sweeper.abort();
+    file_watcher.abort();
     served
 }
 
-/// Queue due scheduled runs, and requeue (or fail, by policy) the jobs of agents that stopped
-/// heartbeating.
+/// Queue due scheduled runs, start queue-trigger jobs for items that became ready, and requeue
+/// (or fail, by policy) the jobs of agents that stopped heartbeating (their queue items go back
+/// to their queues in the same transaction).
 async fn sweep(state: AppState) {
     let mut ticker = tokio::time::interval(SWEEP_EVERY);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -44,6 +47,17 @@ async fn sweep(state: AppState) {
             }
             Ok(_) => {}
             Err(error) => tracing::error!(?error, "schedule run failed"),
+        }
+        match state
+            .with_store(|store| store.run_queue_triggers(chrono::Utc::now()))
+            .await
+        {
+            Ok(jobs) if !jobs.is_empty() => {
+                tracing::info!(count = jobs.len(), "queue triggers started jobs");
+                state.work_available.notify_waiters();
+            }
+            Ok(_) => {}
+            Err(error) => tracing::error!(?error, "queue trigger run failed"),
         }
         let policy = state.policy;
         match state

@@ -3,77 +3,16 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, TimeZone, Utc};
-use flowbot_control_plane::store::{
-    JobRecord, JobState, LeasePolicy, NewJob, SqliteStore, Store, StoreError,
-};
+use chrono::{DateTime, Utc};
+use flowbot_control_plane::store::{JobState, NewJob, SqliteStore, Store, StoreError};
 use flowbot_model::wire::{
-    BotPackage, BotRef, Capability, ExceptionKind, Heartbeat, JobError, JobOutcome, JobResult,
-    Registration, StepEventBatch,
+    BotPackage, BotRef, Capability, ExceptionKind, Heartbeat, JobError, JobOutcome, StepEventBatch,
 };
-use flowbot_model::{AgentId, Event, ObjectRef};
+use flowbot_model::{Event, ObjectRef};
 
-const POLICY: LeasePolicy = LeasePolicy {
-    lease_for: Duration::from_secs(30),
-    heartbeat_every: Duration::from_secs(10),
-    retry_backoff: Duration::from_secs(5),
-};
+mod common;
 
-fn at(seconds: i64) -> DateTime<Utc> {
-    Utc.timestamp_opt(1_800_000_000 + seconds, 0).unwrap()
-}
-
-fn job(bot: &str) -> NewJob {
-    serde_json::from_value(serde_json::json!({"bot": {"name": bot, "version": 1}})).unwrap()
-}
-
-fn package(text: &str) -> BotPackage {
-    BotPackage {
-        entry: "main.rhai".to_owned(),
-        files: [("main.rhai".to_owned(), text.to_owned())].into(),
-    }
-}
-
-/// Enqueue after making sure the job's bot has a version, as a CoE author would have pushed.
-fn enqueue(store: &SqliteStore, job: NewJob, now: DateTime<Utc>) -> Result<JobRecord, StoreError> {
-    if store.bot_version(&job.bot.name, 0).is_err() && !job.bot.name.trim().is_empty() {
-        store
-            .add_bot_version(&job.bot.name, &package("log(\"hi\");"), now)
-            .unwrap();
-    }
-    store.enqueue(job, now)
-}
-
-fn agent(store: &SqliteStore, labels: &[&str], capabilities: &[Capability]) -> AgentId {
-    let registration = Registration {
-        name: "agent".to_owned(),
-        labels: labels.iter().map(|label| (*label).to_owned()).collect(),
-        capabilities: capabilities.to_vec(),
-        slots: 1,
-        agent_version: "test".to_owned(),
-    };
-    store.register_agent(&registration, at(0)).unwrap()
-}
-
-fn open() -> (tempfile::TempDir, SqliteStore) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("cp.db")).unwrap();
-    (dir, store)
-}
-
-fn result(
-    lease: &flowbot_model::LeaseId,
-    outcome: JobOutcome,
-    error: Option<JobError>,
-) -> JobResult {
-    JobResult {
-        lease_id: lease.clone(),
-        outcome,
-        outputs: Default::default(),
-        error,
-        finished_at: at(0),
-    }
-}
+use common::{POLICY, agent, at, enqueue, job, open, package, result};
 
 fn step(activity: &str) -> Event {
     Event {

@@ -85,6 +85,12 @@ pub enum AgentMessage {
     Heartbeat(Heartbeat),
     StepEvents(StepEventBatch),
     Result(JobResult),
+    /// The running bot takes the next ready item of a work queue, held by this lease.
+    QueueTake(QueueTake),
+    /// The running bot settles an item it took.
+    QueueSettle(QueueSettle),
+    /// The running bot adds an item to a work queue (a dispatcher bot).
+    QueueAdd(QueueAdd),
 }
 
 /// Everything the control plane answers.
@@ -103,6 +109,15 @@ pub enum ControlMessage {
     /// The lease expired or was cancelled; the agent must stop and not report further.
     LeaseLost {
         lease_id: LeaseId,
+    },
+    /// The answer to `queue_take`: the item now held by the lease, or none ready.
+    QueueItem {
+        item: Option<QueueItem>,
+    },
+    /// The answer to `queue_add`; `duplicate` when an item with that reference already existed.
+    QueueItemAdded {
+        item_id: String,
+        duplicate: bool,
     },
 }
 
@@ -216,6 +231,73 @@ pub struct JobResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<JobError>,
     pub finished_at: DateTime<Utc>,
+}
+
+/// An item of a work queue as a bot sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct QueueItem {
+    pub id: String,
+    pub queue: String,
+    /// The caller's unique key for the item (an invoice number), if it gave one.
+    pub reference: Option<String>,
+    pub payload: serde_json::Value,
+    pub priority: i32,
+    pub deadline: Option<DateTime<Utc>>,
+    /// 1 for the first try; system exceptions and abandoned tries count up.
+    pub attempt: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct QueueTake {
+    pub lease_id: LeaseId,
+    pub queue: String,
+}
+
+/// How a bot ended its work on an item.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum ItemOutcome {
+    Done {
+        #[serde(default)]
+        output: serde_json::Value,
+    },
+    /// The data is wrong (a bad row); final, never retried.
+    BusinessException { reason: String },
+    /// Something failed that may work later; retried with backoff up to the queue's limit.
+    SystemException { reason: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct QueueSettle {
+    pub lease_id: LeaseId,
+    pub item_id: String,
+    pub outcome: ItemOutcome,
+}
+
+/// A new work-queue item, from the API or a dispatcher bot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewQueueItem {
+    /// Unique within the queue when given: adding it again returns the existing item.
+    #[serde(default)]
+    pub reference: Option<String>,
+    #[serde(default)]
+    pub payload: serde_json::Value,
+    #[serde(default)]
+    pub priority: i32,
+    /// When the item must be done by; the queue's SLA applies when absent.
+    #[serde(default)]
+    pub deadline: Option<DateTime<Utc>>,
+    /// Not taken before this time.
+    #[serde(default)]
+    pub defer_until: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct QueueAdd {
+    pub lease_id: LeaseId,
+    pub queue: String,
+    pub item: NewQueueItem,
 }
 
 /// A bot version as the control plane stores it and agents fetch it: the entry script and the

@@ -5,6 +5,9 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
 
 pub(crate) const FLOWBOT: &str = env!("CARGO_BIN_EXE_flowbot");
 
@@ -68,4 +71,46 @@ pub(crate) fn ctl(server: &str, args: &[&str]) -> Output {
         .env_clear()
         .output()
         .expect("flowbot ctl starts")
+}
+
+/// `flowbot agent` with its own data dir, killed when dropped.
+pub(crate) fn agent(url: &str, name: &str, data_dir: &Path, files_root: &Path) -> Killed {
+    let child = Command::new(FLOWBOT)
+        .args(["--data-dir"])
+        .arg(data_dir)
+        .args(["agent", "--server", url, "--name", name, "--files-root"])
+        .arg(files_root)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("agent starts");
+    Killed(child)
+}
+
+pub(crate) fn ctl_json(url: &str, args: &[&str]) -> Value {
+    let output = ctl(url, &[&["--format", "json"], args].concat());
+    assert!(
+        output.status.success(),
+        "ctl {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+pub(crate) fn push(url: &str, dir: &Path, name: &str, script: &str) {
+    let bot = dir.join(name);
+    std::fs::create_dir_all(&bot).unwrap();
+    std::fs::write(bot.join("main.rhai"), script).unwrap();
+    ctl_json(
+        url,
+        &["bots", "push", bot.to_str().unwrap(), "--name", name],
+    );
+}
+
+pub(crate) fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !done() {
+        assert!(started.elapsed() < timeout, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }

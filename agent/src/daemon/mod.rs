@@ -4,6 +4,7 @@
 //! control plane gives the jobs to another agent.
 
 mod client;
+mod queue;
 mod sink;
 
 use std::collections::HashMap;
@@ -309,6 +310,12 @@ fn execute(
         .limits
         .timeout
         .min(Duration::from_secs(lease.job.timeout_s.max(1)));
+    run.work_queue = Some(Arc::new(queue::LeaseQueue {
+        client: Arc::clone(client),
+        lease: lease.lease_id.clone(),
+        stop: cancel.clone(),
+        lease_lost: Arc::clone(&lost),
+    }));
     run.extra_sink = Some(Box::new(sink::lease_sink(
         Arc::clone(client),
         lease.lease_id.clone(),

@@ -6,6 +6,7 @@ mod files;
 mod flow;
 mod http;
 mod json;
+mod queue;
 mod tables;
 mod text;
 
@@ -27,6 +28,7 @@ pub(crate) fn register_all(registrar: &mut Registrar<'_>, runtime: &Arc<Runtime>
     http::register(registrar, runtime);
     dates::register(registrar);
     text::register(registrar, runtime);
+    queue::register(registrar, runtime);
 }
 
 /// The error of a pure function (no step event): a system exception map, so `catch (e)` can

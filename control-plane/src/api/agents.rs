@@ -70,6 +70,51 @@ pub(super) async fn exchange(
                 Err(error) => return Err(error),
             }
         }
+        AgentMessage::QueueTake(take) => {
+            let lease_id = take.lease_id.clone();
+            match state
+                .with_store(move |store| store.take_item(&take.lease_id, &take.queue, now()))
+                .await
+            {
+                Ok(item) => ControlMessage::QueueItem { item },
+                Err(error) if error.is_lease_lost() => ControlMessage::LeaseLost { lease_id },
+                Err(error) => return Err(error),
+            }
+        }
+        AgentMessage::QueueSettle(settle) => {
+            let lease_id = settle.lease_id.clone();
+            match state
+                .with_store(move |store| {
+                    store.settle_item(&settle.lease_id, &settle.item_id, &settle.outcome, now())
+                })
+                .await
+            {
+                Ok(_) => ControlMessage::Accepted,
+                Err(error) if error.is_lease_lost() => ControlMessage::LeaseLost { lease_id },
+                Err(error) => return Err(error),
+            }
+        }
+        AgentMessage::QueueAdd(add) => {
+            let lease_id = add.lease_id.clone();
+            match state
+                .with_store(move |store| {
+                    store.add_item(&add.queue, add.item, Some(&add.lease_id), now())
+                })
+                .await
+            {
+                Ok(added) => {
+                    if !added.jobs.is_empty() {
+                        state.work_available.notify_waiters();
+                    }
+                    ControlMessage::QueueItemAdded {
+                        item_id: added.item.id,
+                        duplicate: added.duplicate,
+                    }
+                }
+                Err(error) if error.is_lease_lost() => ControlMessage::LeaseLost { lease_id },
+                Err(error) => return Err(error),
+            }
+        }
     };
     Ok(Json(Envelope::new(answer)))
 }

@@ -82,3 +82,25 @@ pub(super) async fn publish(
             .await?,
     ))
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Limit {
+    /// `null` removes the limit.
+    max_concurrent: Option<u32>,
+}
+
+/// At most `max_concurrent` of the bot's jobs leased or running at once.
+pub(super) async fn limit(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    body: Result<Json<Limit>, JsonRejection>,
+) -> Result<Json<BotSummary>, AppError> {
+    let Json(limit) = body?;
+    let summary = state
+        .with_store(move |store| store.set_bot_limit(&name, limit.max_concurrent))
+        .await?;
+    // A raised limit may let a waiting job go.
+    state.work_available.notify_waiters();
+    Ok(Json(summary))
+}

@@ -3,7 +3,9 @@
 mod agents;
 mod bots;
 mod jobs;
+mod queues;
 mod schedules;
+mod triggers;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,7 +14,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use tokio::sync::Notify;
 
@@ -29,6 +31,8 @@ pub struct AppState {
     pub long_poll: Duration,
     /// Woken whenever a job may have become leasable.
     pub(crate) work_available: Arc<Notify>,
+    /// Woken when a trigger is created or deleted, so file watchers follow at once.
+    pub(crate) triggers_changed: Arc<Notify>,
 }
 
 impl AppState {
@@ -38,6 +42,7 @@ impl AppState {
             policy,
             long_poll: Duration::from_secs(20),
             work_available: Arc::new(Notify::new()),
+            triggers_changed: Arc::new(Notify::new()),
         }
     }
 
@@ -68,6 +73,23 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/bots/{name}/versions", post(bots::add_version))
         .route("/api/v1/bots/{name}/versions/{version}", get(bots::version))
         .route("/api/v1/bots/{name}/publish", post(bots::publish))
+        .route("/api/v1/bots/{name}/limit", put(bots::limit))
+        .route("/api/v1/queues", post(queues::create).get(queues::list))
+        .route("/api/v1/queues/{name}", get(queues::show))
+        .route(
+            "/api/v1/queues/{name}/items",
+            post(queues::add_item).get(queues::items),
+        )
+        .route("/api/v1/items/{id}", get(queues::item))
+        .route(
+            "/api/v1/triggers",
+            post(triggers::create).get(triggers::list),
+        )
+        .route(
+            "/api/v1/triggers/{name}",
+            axum::routing::delete(triggers::delete),
+        )
+        .route("/api/v1/hooks/{name}", post(triggers::call))
         .route(
             "/api/v1/schedules",
             post(schedules::create).get(schedules::list),
@@ -122,6 +144,7 @@ impl From<StoreError> for AppError {
             StoreError::LeaseLost(_) => (StatusCode::CONFLICT, "lease_lost"),
             StoreError::AlreadyFinal { .. } => (StatusCode::CONFLICT, "already_final"),
             StoreError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+            StoreError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             StoreError::Database(_) | StoreError::Corrupt(_) => {
                 tracing::error!(%error, "store failure");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")

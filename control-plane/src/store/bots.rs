@@ -78,7 +78,7 @@ pub(super) fn summaries(
     only: Option<&str>,
 ) -> StoreResult<Vec<BotSummary>> {
     let mut statement = connection.prepare(
-        "SELECT b.name, b.published_version, MAX(v.version), b.created_at FROM bots b \
+        "SELECT b.name, b.published_version, MAX(v.version), b.created_at, b.max_concurrent FROM bots b \
          JOIN bot_versions v ON v.bot_name = b.name WHERE (?1 IS NULL OR b.name = ?1) GROUP BY b.name ORDER BY b.name",
     )?;
     let rows = statement.query_map([only], |row| {
@@ -87,6 +87,7 @@ pub(super) fn summaries(
             published_version: row.get(1)?,
             latest_version: row.get(2)?,
             created_at: super::sqlite::from_millis(row.get(3)?),
+            max_concurrent: row.get(4)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -142,6 +143,25 @@ pub(super) fn publish(
     connection.execute(
         "UPDATE bots SET published_version = ?2 WHERE name = ?1",
         params![name, version],
+    )?;
+    summaries(connection, Some(name))?
+        .pop()
+        .ok_or_else(|| not_found(name, None))
+}
+
+pub(super) fn set_limit(
+    connection: &Connection,
+    name: &str,
+    max_concurrent: Option<u32>,
+) -> StoreResult<BotSummary> {
+    if max_concurrent == Some(0) {
+        return Err(StoreError::Invalid(
+            "max_concurrent must be at least 1 (remove the limit instead)".to_owned(),
+        ));
+    }
+    connection.execute(
+        "UPDATE bots SET max_concurrent = ?2 WHERE name = ?1",
+        params![name, max_concurrent],
     )?;
     summaries(connection, Some(name))?
         .pop()

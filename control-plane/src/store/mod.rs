@@ -3,21 +3,29 @@
 //! Every method takes `now` so lease expiry and retry backoff are tested without sleeping.
 
 mod bots;
+mod intake;
+mod queues;
 mod schedules;
 mod sqlite;
+mod triggers;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use flowbot_model::wire::{
-    BotPackage, BotRef, Capability, Heartbeat, HeartbeatAck, Job, JobError, JobResult, Lease,
-    Registration, StepEventBatch,
+    BotPackage, BotRef, Capability, Heartbeat, HeartbeatAck, ItemOutcome, Job, JobError, JobResult,
+    Lease, NewQueueItem, QueueItem, Registration, StepEventBatch,
 };
 use flowbot_model::{AgentId, Event, JobId, LeaseId};
 use serde::{Deserialize, Serialize};
 
+pub use intake::{
+    AddedItem, CreatedTrigger, Firing, ItemFilter, ItemState, NewQueue, NewTrigger,
+    QueueItemRecord, QueueSummary, TriggerOn, TriggerRecord,
+};
 pub use sqlite::SqliteStore;
+pub use triggers::LandedFile;
 
 /// One immutable version of a bot.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,6 +43,8 @@ pub struct BotSummary {
     /// The version jobs get when they ask for version 0 ("the published one").
     pub published_version: Option<u32>,
     pub latest_version: u32,
+    /// At most this many of its jobs are leased or running at once; `None` means no limit.
+    pub max_concurrent: Option<u32>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -184,6 +194,8 @@ pub struct JobRecord {
     pub cancel_requested: bool,
     pub outputs: BTreeMap<String, serde_json::Value>,
     pub error: Option<JobError>,
+    /// What queued it: `schedule:<id>`, `trigger:<id>`, or `None` when a person did.
+    pub source: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -247,6 +259,8 @@ pub enum StoreError {
     AlreadyFinal { id: JobId, state: JobState },
     #[error("invalid request: {0}")]
     Invalid(String),
+    #[error("{0}")]
+    Forbidden(String),
     #[error("store: {0}")]
     Database(#[from] rusqlite::Error),
     #[error("store: stored JSON is unreadable: {0}")]
@@ -326,4 +340,64 @@ pub trait Store: Send + Sync {
 
     /// The step events of every attempt of a job, in the order the agents sent them.
     fn job_events(&self, id: &JobId) -> StoreResult<Vec<Event>>;
+
+    /// Limit how many of a bot's jobs are leased or running at once (`None`: no limit).
+    fn set_bot_limit(&self, name: &str, max_concurrent: Option<u32>) -> StoreResult<BotSummary>;
+
+    /// Create a work queue; creating the same queue again is a harmless retry.
+    fn create_queue(&self, queue: NewQueue, now: DateTime<Utc>) -> StoreResult<QueueSummary>;
+    fn queues(&self, now: DateTime<Utc>) -> StoreResult<Vec<QueueSummary>>;
+    fn queue(&self, name: &str, now: DateTime<Utc>) -> StoreResult<QueueSummary>;
+    /// Add an item (from the API, or from a bot holding `lease`); a reference already in the
+    /// queue returns the existing item. Queue triggers of the queue fire in the same transaction.
+    fn add_item(
+        &self,
+        queue: &str,
+        item: NewQueueItem,
+        lease: Option<&LeaseId>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<AddedItem>;
+    fn items(&self, queue: &str, filter: &ItemFilter) -> StoreResult<Vec<QueueItemRecord>>;
+    fn item(&self, id: &str) -> StoreResult<QueueItemRecord>;
+    /// Hand the next ready item to the bot holding `lease`.
+    fn take_item(
+        &self,
+        lease: &LeaseId,
+        queue: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<QueueItem>>;
+    fn settle_item(
+        &self,
+        lease: &LeaseId,
+        item_id: &str,
+        outcome: &ItemOutcome,
+        now: DateTime<Utc>,
+    ) -> StoreResult<QueueItemRecord>;
+
+    /// Create a trigger; a webhook trigger's secret is in the answer and nowhere else.
+    fn create_trigger(
+        &self,
+        trigger: NewTrigger,
+        now: DateTime<Utc>,
+    ) -> StoreResult<CreatedTrigger>;
+    fn triggers(&self) -> StoreResult<Vec<TriggerRecord>>;
+    fn delete_trigger(&self, id_or_name: &str) -> StoreResult<()>;
+    /// A webhook call with its secret and optional delivery id (a retry returns the first job).
+    fn fire_webhook(
+        &self,
+        name: &str,
+        secret: &str,
+        delivery: Option<&str>,
+        payload: serde_json::Value,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Firing>;
+    /// A settled file seen by a file trigger; `None` when it already started a job.
+    fn fire_file(
+        &self,
+        trigger_id: &str,
+        file: &LandedFile,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Firing>>;
+    /// Start jobs for queue triggers whose items became ready (deferred or retried items).
+    fn run_queue_triggers(&self, now: DateTime<Utc>) -> StoreResult<Vec<JobId>>;
 }

@@ -105,7 +105,8 @@ pub(super) fn run_due(
                 timeout_s: schedule.spec.timeout_s,
                 max_attempts: schedule.spec.max_attempts,
             };
-            match insert_job(transaction, job, now) {
+            let source = format!("schedule:{}", schedule.id);
+            match insert_job(transaction, job, now, Some(&source)) {
                 Ok(record) => queued.push(record.job.id),
                 // The bot was deleted or unpublished since: skip the run, keep the schedule.
                 Err(error @ (StoreError::NotFound { .. } | StoreError::Invalid(_))) => {

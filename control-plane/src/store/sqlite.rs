@@ -6,15 +6,16 @@ use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, TimeZone, Utc};
 use flowbot_model::wire::{
-    BotPackage, BotRef, ExceptionKind, Heartbeat, HeartbeatAck, Job, JobError, JobOutcome,
-    JobResult, Lease, Registration, StepEventBatch,
+    BotPackage, BotRef, ExceptionKind, Heartbeat, HeartbeatAck, ItemOutcome, Job, JobError,
+    JobOutcome, JobResult, Lease, NewQueueItem, QueueItem, Registration, StepEventBatch,
 };
 use flowbot_model::{AgentId, Event, JobId, LeaseId};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
 
 use super::{
-    AgentRecord, BotSummary, BotVersion, JobFilter, JobRecord, JobState, LeasePolicy, NewJob,
-    NewSchedule, ScheduleRecord, Store, StoreError, StoreResult,
+    AddedItem, AgentRecord, BotSummary, BotVersion, CreatedTrigger, Firing, ItemFilter, JobFilter,
+    JobRecord, JobState, LandedFile, LeasePolicy, NewJob, NewQueue, NewSchedule, NewTrigger,
+    QueueItemRecord, QueueSummary, ScheduleRecord, Store, StoreError, StoreResult, TriggerRecord,
 };
 
 /// Timestamped migrations, applied in order at start; each runs once per database.
@@ -30,6 +31,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "20261129_0003_schedules",
         include_str!("../../migrations/20261129_0003_schedules.sql"),
+    ),
+    (
+        "20261129_0004_queues_triggers",
+        include_str!("../../migrations/20261129_0004_queues_triggers.sql"),
     ),
 ];
 
@@ -109,7 +114,7 @@ pub(super) fn new_id() -> String {
 }
 
 const JOB_COLUMNS: &str = "id, bot_name, bot_version, inputs, priority, required_labels, required_caps, timeout_s, \
-     attempt, max_attempts, state, not_before, cancel_requested, outputs, error, created_at, updated_at";
+     attempt, max_attempts, state, not_before, cancel_requested, outputs, error, created_at, updated_at, source";
 
 fn job_from_row(row: &Row<'_>) -> rusqlite::Result<(JobRecordRow, String)> {
     Ok((
@@ -130,6 +135,7 @@ fn job_from_row(row: &Row<'_>) -> rusqlite::Result<(JobRecordRow, String)> {
             error: row.get(14)?,
             created_at: row.get(15)?,
             updated_at: row.get(16)?,
+            source: row.get(17)?,
         },
         row.get(10)?,
     ))
@@ -153,6 +159,7 @@ struct JobRecordRow {
     error: Option<String>,
     created_at: i64,
     updated_at: i64,
+    source: Option<String>,
 }
 
 impl JobRecordRow {
@@ -187,6 +194,7 @@ impl JobRecordRow {
                 .as_deref()
                 .map(serde_json::from_str)
                 .transpose()?,
+            source: self.source,
             created_at: from_millis(self.created_at),
             updated_at: from_millis(self.updated_at),
         })
@@ -266,11 +274,23 @@ fn lease_row(
         .optional()?)
 }
 
+/// Whether a bot may have one more job leased or running under its concurrency limit.
+fn bot_has_room(transaction: &Connection, bot: &str) -> StoreResult<bool> {
+    Ok(transaction.query_row(
+        "SELECT b.max_concurrent IS NULL OR \
+                (SELECT COUNT(*) FROM jobs WHERE bot_name = b.name AND state IN ('leased', 'running')) < b.max_concurrent \
+         FROM bots b WHERE b.name = ?1",
+        [bot],
+        |row| row.get(0),
+    )?)
+}
+
 /// Queue a job for an existing bot version, inside the caller's transaction.
 pub(super) fn insert_job(
     transaction: &Transaction<'_>,
     job: NewJob,
     now: DateTime<Utc>,
+    source: Option<&str>,
 ) -> StoreResult<JobRecord> {
     if job.bot.name.trim().is_empty() {
         return Err(StoreError::Invalid("bot name is empty".to_owned()));
@@ -285,8 +305,8 @@ pub(super) fn insert_job(
         let id = new_id();
         transaction.execute(
                 "INSERT INTO jobs (id, seq, bot_name, bot_version, inputs, priority, required_labels, required_caps, \
-                 timeout_s, attempt, max_attempts, state, not_before, created_at, updated_at) \
-                 VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs), ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, 'queued', ?10, ?10, ?10)",
+                 timeout_s, attempt, max_attempts, state, not_before, created_at, updated_at, source) \
+                 VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs), ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, 'queued', ?10, ?10, ?10, ?11)",
                 params![
                     id,
                     job.bot.name,
@@ -297,7 +317,8 @@ pub(super) fn insert_job(
                     serde_json::to_string(&job.required_capabilities)?,
                     job.timeout_s,
                     job.max_attempts,
-                    millis(now)
+                    millis(now),
+                    source
                 ],
             )?;
         load_job(transaction, &id)
@@ -370,7 +391,7 @@ impl Store for SqliteStore {
     }
 
     fn enqueue(&self, job: NewJob, now: DateTime<Utc>) -> StoreResult<JobRecord> {
-        self.write(|transaction| insert_job(transaction, job, now))
+        self.write(|transaction| insert_job(transaction, job, now, None))
     }
 
     fn job(&self, id: &JobId) -> StoreResult<JobRecord> {
@@ -445,6 +466,7 @@ impl Store for SqliteStore {
             ))?;
             let mut rows = statement.query([millis(now)])?;
             let mut chosen = None;
+            let mut room_by_bot = std::collections::HashMap::new();
             while let Some(row) = rows.next()? {
                 let (row, state) = job_from_row(row)?;
                 let record = row.into_record(&state)?;
@@ -454,7 +476,18 @@ impl Store for SqliteStore {
                     .required_capabilities
                     .iter()
                     .all(|capability| registration.capabilities.contains(capability));
-                if labels_ok && capabilities_ok {
+                if !(labels_ok && capabilities_ok) {
+                    continue;
+                }
+                let has_room = match room_by_bot.get(&record.job.bot.name) {
+                    Some(room) => *room,
+                    None => {
+                        let room = bot_has_room(transaction, &record.job.bot.name)?;
+                        room_by_bot.insert(record.job.bot.name.clone(), room);
+                        room
+                    }
+                };
+                if has_room {
                     chosen = Some(record);
                     break;
                 }
@@ -582,6 +615,12 @@ impl Store for SqliteStore {
                 "UPDATE leases SET state = 'completed' WHERE id = ?1",
                 [result.lease_id.as_str()],
             )?;
+            super::queues::release_for_lease(
+                transaction,
+                result.lease_id.as_str(),
+                "the bot ended without settling the item",
+                now,
+            )?;
             let job = load_job(transaction, &job_id)?;
             transaction.execute(
                 "UPDATE jobs SET outputs = ?2 WHERE id = ?1",
@@ -624,6 +663,12 @@ impl Store for SqliteStore {
                 transaction.execute(
                     "UPDATE leases SET state = 'expired' WHERE id = ?1",
                     [&lease],
+                )?;
+                super::queues::release_for_lease(
+                    transaction,
+                    &lease,
+                    "the agent stopped heartbeating while it held the item",
+                    now,
                 )?;
                 let job = load_job(transaction, &job_id)?;
                 let error = JobError {
@@ -678,5 +723,105 @@ impl Store for SqliteStore {
         )?;
         let rows = statement.query_map([id.as_str()], |row| row.get::<_, String>(0))?;
         rows.map(|row| Ok(serde_json::from_str(&row?)?)).collect()
+    }
+
+    fn set_bot_limit(&self, name: &str, max_concurrent: Option<u32>) -> StoreResult<BotSummary> {
+        self.write(|transaction| super::bots::set_limit(transaction, name, max_concurrent))
+    }
+
+    fn create_queue(&self, queue: NewQueue, now: DateTime<Utc>) -> StoreResult<QueueSummary> {
+        self.write(|transaction| super::queues::create(transaction, queue, now))
+    }
+
+    fn queues(&self, now: DateTime<Utc>) -> StoreResult<Vec<QueueSummary>> {
+        super::queues::summaries(&self.lock(), now)
+    }
+
+    fn queue(&self, name: &str, now: DateTime<Utc>) -> StoreResult<QueueSummary> {
+        super::queues::summary(&self.lock(), name, now)
+    }
+
+    fn add_item(
+        &self,
+        queue: &str,
+        item: NewQueueItem,
+        lease: Option<&LeaseId>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<AddedItem> {
+        self.write(|transaction| {
+            if let Some(lease) = lease {
+                super::queues::check_lease(transaction, lease, now)?;
+            }
+            super::queues::add(transaction, queue, item, now)
+        })
+    }
+
+    fn items(&self, queue: &str, filter: &ItemFilter) -> StoreResult<Vec<QueueItemRecord>> {
+        super::queues::list(&self.lock(), queue, filter)
+    }
+
+    fn item(&self, id: &str) -> StoreResult<QueueItemRecord> {
+        super::queues::load_item(&self.lock(), id)
+    }
+
+    fn take_item(
+        &self,
+        lease: &LeaseId,
+        queue: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<QueueItem>> {
+        self.write(|transaction| super::queues::take(transaction, lease, queue, now))
+    }
+
+    fn settle_item(
+        &self,
+        lease: &LeaseId,
+        item_id: &str,
+        outcome: &ItemOutcome,
+        now: DateTime<Utc>,
+    ) -> StoreResult<QueueItemRecord> {
+        self.write(|transaction| super::queues::settle(transaction, lease, item_id, outcome, now))
+    }
+
+    fn create_trigger(
+        &self,
+        trigger: NewTrigger,
+        now: DateTime<Utc>,
+    ) -> StoreResult<CreatedTrigger> {
+        self.write(|transaction| super::triggers::create(transaction, trigger, now))
+    }
+
+    fn triggers(&self) -> StoreResult<Vec<TriggerRecord>> {
+        super::triggers::list(&self.lock())
+    }
+
+    fn delete_trigger(&self, id_or_name: &str) -> StoreResult<()> {
+        self.write(|transaction| super::triggers::delete(transaction, id_or_name))
+    }
+
+    fn fire_webhook(
+        &self,
+        name: &str,
+        secret: &str,
+        delivery: Option<&str>,
+        payload: serde_json::Value,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Firing> {
+        self.write(|transaction| {
+            super::triggers::fire_webhook(transaction, name, secret, delivery, payload, now)
+        })
+    }
+
+    fn fire_file(
+        &self,
+        trigger_id: &str,
+        file: &LandedFile,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Firing>> {
+        self.write(|transaction| super::triggers::fire_file(transaction, trigger_id, file, now))
+    }
+
+    fn run_queue_triggers(&self, now: DateTime<Utc>) -> StoreResult<Vec<JobId>> {
+        self.write(|transaction| super::triggers::fire_queue_triggers(transaction, None, now))
     }
 }

@@ -40,6 +40,22 @@ pub(crate) enum BotsCommand {
     },
     /// Make a version the one jobs run by default (an older one rolls back)
     Publish { name: String, version: u32 },
+    /// Run at most N of the bot's jobs at once, e.g. when the system it drives allows only
+    /// N sessions
+    Limit {
+        name: String,
+        /// The most jobs leased or running at once
+        #[arg(
+            long,
+            value_name = "N",
+            conflicts_with = "none",
+            required_unless_present = "none"
+        )]
+        max_concurrent: Option<u32>,
+        /// Remove the limit
+        #[arg(long)]
+        none: bool,
+    },
 }
 
 pub(super) fn run(
@@ -91,6 +107,20 @@ pub(super) fn run(
             )?;
             print(format, &summary, || {
                 format!("{name}: published v{}\n", summary["published_version"])
+            })
+        }
+        BotsCommand::Limit {
+            name,
+            max_concurrent,
+            ..
+        } => {
+            let summary = client.put(
+                &format!("/api/v1/bots/{name}/limit"),
+                &json!({ "max_concurrent": max_concurrent }),
+            )?;
+            print(format, &summary, || match max_concurrent {
+                Some(limit) => format!("{name}: at most {limit} jobs at once\n"),
+                None => format!("{name}: no concurrency limit\n"),
             })
         }
     }

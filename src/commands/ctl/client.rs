@@ -31,6 +31,10 @@ impl Client {
         self.send(self.http.post(format!("{}{path}", self.base)).json(body))
     }
 
+    pub(super) fn put(&self, path: &str, body: &Value) -> anyhow::Result<Value> {
+        self.send(self.http.put(format!("{}{path}", self.base)).json(body))
+    }
+
     pub(super) fn delete(&self, path: &str) -> anyhow::Result<Value> {
         self.send(self.http.delete(format!("{}{path}", self.base)))
     }

@@ -2,8 +2,10 @@
 
 mod bots;
 mod client;
+mod queues;
 mod schedules;
 mod table;
+mod triggers;
 
 use std::process::ExitCode;
 
@@ -48,6 +50,12 @@ enum CtlCommand {
     /// Queue jobs on cron schedules (time zones, business calendars, missed-run policy)
     #[command(subcommand)]
     Schedules(schedules::SchedulesCommand),
+    /// Work queues: items with reference, priority, deadline; SLA and age at a glance
+    #[command(subcommand)]
+    Queues(queues::QueuesCommand),
+    /// Start bots when a file lands, a webhook is called or queue items wait
+    #[command(subcommand)]
+    Triggers(triggers::TriggersCommand),
     /// List registered agents
     #[command(subcommand)]
     Agents(AgentsCommand),
@@ -163,6 +171,8 @@ pub(crate) fn ctl(args: &CtlArgs, settings: &Resolved) -> anyhow::Result<ExitCod
         }
         CtlCommand::Bots(command) => return bots::run(command, &client, format),
         CtlCommand::Schedules(command) => return schedules::run(command, &client, format),
+        CtlCommand::Queues(command) => return queues::run(command, &client, format),
+        CtlCommand::Triggers(command) => return triggers::run(command, &client, format),
         CtlCommand::Agents(AgentsCommand::List) => {
             let agents = client.get("/api/v1/agents", &[])?;
             return print(format, &agents, || table::agents(&agents));

@@ -178,3 +178,129 @@ pub(super) fn schedules(schedules: &Value) -> String {
         rows,
     )
 }
+
+/// How long ago an RFC 3339 time was, as `45s`, `12m`, `3h` or `2d`.
+fn age(value: &Value) -> String {
+    let Some(since) = value
+        .as_str()
+        .and_then(|text| chrono::DateTime::parse_from_rfc3339(text).ok())
+    else {
+        return "-".to_owned();
+    };
+    let seconds = (chrono::Utc::now() - since.to_utc()).num_seconds().max(0);
+    match seconds {
+        0..60 => format!("{seconds}s"),
+        60..3600 => format!("{}m", seconds / 60),
+        3600..86400 => format!("{}h", seconds / 3600),
+        _ => format!("{}d", seconds / 86400),
+    }
+}
+
+pub(super) fn queues(queues: &Value) -> String {
+    let rows = queues
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|queue| {
+            let count = |state: &str| text(&queue["counts"][state]);
+            vec![
+                text(&queue["name"]),
+                count("new"),
+                count("in_progress"),
+                count("done"),
+                count("business_exception"),
+                count("failed"),
+                age(&queue["oldest_waiting_since"]),
+                text(&queue["past_deadline"]),
+                queue["sla_s"]
+                    .as_u64()
+                    .map_or("-".to_owned(), |sla| format!("{sla}s")),
+            ]
+        })
+        .collect();
+    render(
+        &[
+            "QUEUE",
+            "NEW",
+            "IN PROGRESS",
+            "DONE",
+            "BUSINESS EXC",
+            "FAILED",
+            "OLDEST WAITING",
+            "PAST DEADLINE",
+            "SLA",
+        ],
+        rows,
+    )
+}
+
+pub(super) fn items(items: &Value) -> String {
+    let rows = items
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|item| {
+            vec![
+                text(&item["id"]),
+                text(&item["reference"]),
+                text(&item["state"]),
+                text(&item["attempt"]),
+                text(&item["priority"]),
+                text(&item["deadline"]),
+                text(&item["error"]),
+            ]
+        })
+        .collect();
+    render(
+        &[
+            "ID",
+            "REFERENCE",
+            "STATE",
+            "ATTEMPT",
+            "PRIORITY",
+            "DEADLINE",
+            "ERROR",
+        ],
+        rows,
+    )
+}
+
+pub(super) fn triggers(triggers: &Value) -> String {
+    let rows = triggers
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|trigger| {
+            let on = &trigger["on"];
+            let (kind, detail) = if let Some(file) = on.get("file") {
+                (
+                    "file",
+                    format!("{}/{}", text(&file["dir"]), text(&file["pattern"])),
+                )
+            } else if let Some(queue) = on.get("queue") {
+                (
+                    "queue",
+                    format!(
+                        "{} (max {} jobs)",
+                        text(&queue["queue"]),
+                        text(&queue["max_jobs"])
+                    ),
+                )
+            } else {
+                (
+                    "webhook",
+                    format!("POST /api/v1/hooks/{}", text(&trigger["name"])),
+                )
+            };
+            vec![
+                text(&trigger["name"]),
+                kind.to_owned(),
+                text(&trigger["job"]["bot"]["name"]),
+                detail,
+                text(&trigger["fired"]),
+                text(&trigger["last_fired_at"]),
+            ]
+        })
+        .collect();
+    render(&["NAME", "KIND", "BOT", "ON", "FIRED", "LAST FIRED"], rows)
+}
