@@ -186,3 +186,42 @@ fn two_agents_racing_over_many_jobs_run_each_exactly_once() {
         "one run folder per job across both agents"
     );
 }
+
+#[test]
+fn an_agent_needs_the_control_planes_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with(&dir.path().join("cp.db"), &["--agent-token", "s3cret"]);
+    let url = server.url.clone();
+    push(&url, dir.path(), "hello", "output(\"greeting\", \"hi\");\n");
+    let id = ctl(&url, &["jobs", "create", "--bot", "hello"])["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let refused = std::process::Command::new(common::FLOWBOT)
+        .arg("--data-dir")
+        .arg(dir.path().join("intruder"))
+        .args(["agent", "--server", &url])
+        .env_remove("FLOWBOT_AGENT_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("agent token"), "{stderr}");
+
+    let _agent = common::Killed(
+        std::process::Command::new(common::FLOWBOT)
+            .arg("--data-dir")
+            .arg(dir.path().join("trusted"))
+            .args(["agent", "--server", &url, "--files-root"])
+            .arg(dir.path())
+            .env("FLOWBOT_AGENT_TOKEN", "s3cret")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for("the job to succeed", Duration::from_secs(20), || {
+        job_state(&url, &id)["state"] == "succeeded"
+    });
+}

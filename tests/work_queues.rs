@@ -18,7 +18,7 @@ let processed = 0;
 loop {
     let item = queue_next(queue);
     if item == () { break; }
-    if "slow" in item.payload { sleep(item.payload.slow); }
+    if type_of(item.payload) == "map" && "slow" in item.payload { sleep(item.payload.slow); }
     queue_done(item, #{ seen: item.reference });
     processed += 1;
 }
@@ -288,4 +288,86 @@ fn a_webhook_starts_a_job_only_with_its_secret() {
     let jobs = jobs_of(&url, "intake");
     assert_eq!(jobs.len(), 1);
     assert_eq!(jobs[0]["inputs"]["payload"], json!({"invoice": "INV-9"}));
+}
+
+/// `flowbot mine stats SOURCE --format json`, which must succeed.
+fn mine_stats(source: &str) -> Value {
+    let mined = std::process::Command::new(common::FLOWBOT)
+        .args(["mine", "stats", "--format", "json", "--quiet", source])
+        .output()
+        .unwrap();
+    assert!(
+        mined.status.success(),
+        "{}",
+        String::from_utf8_lossy(&mined.stderr)
+    );
+    serde_json::from_slice(&mined.stdout).unwrap()
+}
+
+#[test]
+fn the_run_history_mines_by_url_and_by_store_file_and_exports_as_xes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cp.db");
+    let (_server, url) = serve(&db, 30);
+    push(&url, dir.path(), "worker", WORKER);
+    ctl(&url, &["queues", "create", "claims"]);
+    for n in 0..5 {
+        ctl(
+            &url,
+            &["queues", "add", "claims", "--reference", &format!("C{n}")],
+        );
+    }
+    let job = ctl(
+        &url,
+        &[
+            "jobs",
+            "create",
+            "--bot",
+            "worker",
+            "--input",
+            "queue=claims",
+        ],
+    );
+    let id = job["id"].as_str().unwrap().to_owned();
+    let _agent = agent(&url, "a", &dir.path().join("a"), dir.path());
+    wait_for("the job to succeed", Duration::from_secs(30), || {
+        ctl(&url, &["jobs", "show", &id])["state"] == "succeeded"
+    });
+
+    // What the agent reported, counted from the job's own events.
+    let events = ctl(&url, &["jobs", "events", &id]);
+    let mut expected = std::collections::BTreeMap::<String, u64>::new();
+    for event in events.as_array().unwrap() {
+        *expected
+            .entry(event["activity"].as_str().unwrap().to_owned())
+            .or_default() += 1;
+    }
+    assert_eq!(expected["queue_next"], 6, "five items and the empty answer");
+    assert_eq!(expected["queue_done"], 5);
+
+    let by_url = mine_stats(&url);
+    assert_eq!(by_url["cases"], 1);
+    let activities: std::collections::BTreeMap<String, u64> =
+        serde_json::from_value(by_url["activities"].clone()).unwrap();
+    assert_eq!(activities, expected);
+    assert_eq!(
+        mine_stats(db.to_str().unwrap()),
+        by_url,
+        "the store file reads the same"
+    );
+
+    let xes = dir.path().join("history.xes");
+    let exported = std::process::Command::new(common::FLOWBOT)
+        .args(["mine", "export", &url, "-o"])
+        .arg(&xes)
+        .output()
+        .unwrap();
+    assert!(
+        exported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&exported.stderr)
+    );
+    let from_xes = mine_stats(xes.to_str().unwrap());
+    assert_eq!(from_xes["activities"], by_url["activities"]);
+    assert_eq!(from_xes["events"], by_url["events"]);
 }

@@ -11,6 +11,7 @@
 pub mod api;
 mod file_triggers;
 pub mod schedule;
+mod secret;
 pub mod server;
 pub mod store;
 

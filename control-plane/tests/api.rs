@@ -355,3 +355,122 @@ async fn a_package_that_fails_check_is_refused_with_positions_and_not_stored() {
     let (status, error) = call(&state, "GET", "/api/v1/bots/broken/versions/0", None).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{error}");
 }
+
+#[tokio::test]
+async fn queue_and_trigger_requests_get_clear_errors_and_store_nothing_half_way() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = state(&dir);
+    let (status, answer) = call(
+        &state,
+        "POST",
+        "/api/v1/queues/none/items",
+        Some("{}".into()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{answer}");
+    assert_eq!(answer["error"]["code"], "not_found");
+
+    let (status, _) = call(
+        &state,
+        "POST",
+        "/api/v1/queues",
+        Some(r#"{"name":"claims"}"#.into()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, answer) = call(
+        &state,
+        "POST",
+        "/api/v1/queues/claims/items",
+        Some("{not json".into()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    let (status, answer) = call(
+        &state,
+        "POST",
+        "/api/v1/queues/claims/items",
+        Some(r#"{"reference":"A","colour":"red"}"#.into()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("colour")
+    );
+    let (status, answer) = call(
+        &state,
+        "GET",
+        "/api/v1/queues/claims/items?state=lost",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    let (_, items) = call(&state, "GET", "/api/v1/queues/claims/items", None).await;
+    assert_eq!(items, json!([]), "nothing stored by the refused requests");
+
+    let huge = format!(r#"{{"payload":"{}"}}"#, "x".repeat(5 * 1024 * 1024));
+    let (status, answer) = call(&state, "POST", "/api/v1/queues/claims/items", Some(huge)).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{answer}");
+
+    let (status, answer) = call(&state, "POST", "/api/v1/hooks/nobody", Some("{}".into())).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{answer}");
+    let (status, answer) = call(
+        &state,
+        "POST",
+        "/api/v1/triggers",
+        Some(r#"{"name":"t","on":"webhook","job":{"bot":{"name":"ghost","version":0}}}"#.into()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{answer}");
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("ghost")
+    );
+    let (_, triggers) = call(&state, "GET", "/api/v1/triggers", None).await;
+    assert_eq!(triggers, json!([]));
+}
+
+#[tokio::test]
+async fn an_agent_without_the_control_planes_token_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = state(&dir).with_agent_token(Some("s3cret".to_owned()));
+    let body =
+        serde_json::to_string(&Envelope::new(AgentMessage::Register(registration()))).unwrap();
+    let (status, answer) = call(&state, "POST", "/api/v1/agent", Some(body.clone())).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{answer}");
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--token")
+    );
+
+    let request = |token: &str| {
+        Request::builder()
+            .method("POST")
+            .uri("/api/v1/agent")
+            .header("content-type", "application/json")
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::from(body.clone()))
+            .unwrap()
+    };
+    let wrong = router(state.clone())
+        .oneshot(request("guess"))
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let right = router(state.clone())
+        .oneshot(request("s3cret"))
+        .await
+        .unwrap();
+    assert_eq!(right.status(), StatusCode::OK);
+    assert!(
+        state.store.agents().unwrap().len() == 1,
+        "only the agent with the token registered"
+    );
+}

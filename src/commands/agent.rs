@@ -26,6 +26,14 @@ pub(crate) struct AgentArgs {
     /// The control plane's URL [default: setting server.url]
     #[arg(long, value_name = "URL")]
     server: Option<String>,
+    /// The control plane's agent token (prefer the environment variable: a flag shows in `ps`)
+    #[arg(
+        long,
+        env = "FLOWBOT_AGENT_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    token: Option<String>,
     /// This agent's name in run history [default: agent-<pid>]
     #[arg(long)]
     name: Option<String>,
@@ -57,6 +65,7 @@ pub(crate) fn agent(args: &AgentArgs, settings: &Resolved) -> anyhow::Result<Exi
         .unwrap_or_else(|| settings.value.server.url.clone());
     let options = DaemonOptions {
         server: server.clone(),
+        token: args.token.clone(),
         name: args
             .name
             .clone()

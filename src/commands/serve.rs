@@ -21,6 +21,15 @@ pub(crate) struct ServeArgs {
     /// Seconds a lease lasts without a heartbeat before its job is requeued
     #[arg(long, default_value_t = 30, value_name = "SECONDS")]
     lease_seconds: u64,
+    /// Agents must present this token (`flowbot agent --token`); prefer the environment
+    /// variable, a flag shows in `ps`
+    #[arg(
+        long,
+        env = "FLOWBOT_AGENT_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    agent_token: Option<String>,
 }
 
 pub(crate) fn serve_command(args: &ServeArgs, settings: &Resolved) -> anyhow::Result<ExitCode> {
@@ -44,7 +53,7 @@ pub(crate) fn serve_command(args: &ServeArgs, settings: &Resolved) -> anyhow::Re
         heartbeat_every: lease_for / 3,
         ..LeasePolicy::default()
     };
-    let state = AppState::new(Arc::new(store), policy);
+    let state = AppState::new(Arc::new(store), policy).with_agent_token(args.agent_token.clone());
     let listen = args
         .listen
         .clone()

@@ -15,10 +15,12 @@ const MAX_BACKOFF: Duration = Duration::from_secs(10);
 pub(super) struct Client {
     base: String,
     http: reqwest::blocking::Client,
+    /// Sent as `Authorization: Bearer …` when the control plane requires it.
+    token: Option<String>,
 }
 
 impl Client {
-    pub(super) fn new(base: &str) -> Result<Self, DaemonError> {
+    pub(super) fn new(base: &str, token: Option<String>) -> Result<Self, DaemonError> {
         let http = reqwest::blocking::Client::builder()
             .timeout(REQUEST_TIMEOUT)
             .build()
@@ -26,6 +28,7 @@ impl Client {
         Ok(Self {
             base: base.trim_end_matches('/').to_owned(),
             http,
+            token,
         })
     }
 
@@ -57,18 +60,26 @@ impl Client {
 
     fn post(&self, body: &Envelope<AgentMessage>) -> Result<Envelope<ControlMessage>, DaemonError> {
         let response = self
-            .http
-            .post(format!("{}/api/v1/agent", self.base))
+            .authorized(self.http.post(format!("{}/api/v1/agent", self.base)))
             .json(body)
             .send()
             .map_err(|error| DaemonError::Unreachable(format!("{}: {error}", self.base)))?;
         decode(response)
     }
 
+    fn authorized(
+        &self,
+        request: reqwest::blocking::RequestBuilder,
+    ) -> reqwest::blocking::RequestBuilder {
+        match &self.token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
     pub(super) fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, DaemonError> {
         let response = self
-            .http
-            .get(format!("{}{path}", self.base))
+            .authorized(self.http.get(format!("{}{path}", self.base)))
             .send()
             .map_err(|error| DaemonError::Unreachable(format!("{}: {error}", self.base)))?;
         decode(response)

@@ -41,6 +41,8 @@ pub enum DaemonError {
 
 pub struct DaemonOptions {
     pub server: String,
+    /// The control plane's agent token, if it requires one.
+    pub token: Option<String>,
     pub name: String,
     pub labels: Vec<String>,
     pub capabilities: Vec<Capability>,
@@ -64,7 +66,7 @@ struct Active {
 
 /// Run until drained (SIGTERM) or an unrecoverable refusal. Returns the jobs finished.
 pub fn run_daemon(options: DaemonOptions) -> Result<u64, DaemonError> {
-    let client = Arc::new(Client::new(&options.server)?);
+    let client = Arc::new(Client::new(&options.server, options.token.clone())?);
     let draining = Arc::clone(&options.draining);
     let registration = Registration {
         name: options.name.clone(),

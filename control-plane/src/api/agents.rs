@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use flowbot_model::wire::{AgentMessage, ControlMessage, Envelope, LeaseRequest};
 use tokio::time::Instant;
 
@@ -19,8 +19,10 @@ pub(super) async fn list(
 
 pub(super) async fn exchange(
     State(state): State<AppState>,
+    headers: HeaderMap,
     body: Result<Json<Envelope<AgentMessage>>, JsonRejection>,
 ) -> Result<Json<Envelope<ControlMessage>>, AppError> {
+    state.check_agent_token(&headers)?;
     let Json(envelope) = body?;
     let message = envelope.open().map_err(|mismatch| {
         AppError::new(

@@ -4,6 +4,8 @@ use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
 use flowbot_model::{Event, JobId};
 use serde::Deserialize;
 
@@ -22,6 +24,26 @@ pub(super) async fn create(
     Ok((StatusCode::CREATED, Json(record)))
 }
 
+/// Run history as JSON lines of events (`application/x-ndjson`), for `flowbot mine URL` and
+/// export: the step events of the jobs the query selects (default: the newest 10 000).
+pub(super) async fn history(
+    State(state): State<AppState>,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let mut filter = query.into_filter()?;
+    filter.limit = Some(filter.limit.unwrap_or(10_000));
+    let events = state
+        .with_store(move |store| store.history(&filter))
+        .await?;
+    let mut body = Vec::with_capacity(events.len() * 256);
+    for event in &events {
+        serde_json::to_writer(&mut body, event)
+            .map_err(|error| AppError::internal(error.to_string()))?;
+        body.push(b'\n');
+    }
+    Ok(([(CONTENT_TYPE, "application/x-ndjson")], body).into_response())
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct ListQuery {
@@ -32,29 +54,36 @@ pub(super) struct ListQuery {
     limit: Option<u32>,
 }
 
+impl ListQuery {
+    fn into_filter(self) -> Result<JobFilter, AppError> {
+        let job_state = self
+            .state
+            .as_deref()
+            .map(|text| {
+                JobState::parse(text).ok_or_else(|| {
+                    AppError::new(
+                        StatusCode::BAD_REQUEST,
+                        "bad_request",
+                        format!("unknown job state {text:?}: use queued, leased, running, succeeded, failed, cancelled or timed_out"),
+                    )
+                })
+            })
+            .transpose()?;
+        let filter = JobFilter {
+            state: job_state,
+            bot: self.bot,
+            since: self.since,
+            limit: self.limit,
+        };
+        Ok(filter)
+    }
+}
+
 pub(super) async fn list(
     State(state): State<AppState>,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<Vec<JobRecord>>, AppError> {
-    let job_state = query
-        .state
-        .as_deref()
-        .map(|text| {
-            JobState::parse(text).ok_or_else(|| {
-                AppError::new(
-                    StatusCode::BAD_REQUEST,
-                    "bad_request",
-                    format!("unknown job state {text:?}: use queued, leased, running, succeeded, failed, cancelled or timed_out"),
-                )
-            })
-        })
-        .transpose()?;
-    let filter = JobFilter {
-        state: job_state,
-        bot: query.bot,
-        since: query.since,
-        limit: query.limit,
-    };
+    let filter = query.into_filter()?;
     Ok(Json(
         state.with_store(move |store| store.jobs(&filter)).await?,
     ))

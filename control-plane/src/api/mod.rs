@@ -33,6 +33,8 @@ pub struct AppState {
     pub(crate) work_available: Arc<Notify>,
     /// Woken when a trigger is created or deleted, so file watchers follow at once.
     pub(crate) triggers_changed: Arc<Notify>,
+    /// When set, agents must present it (`Authorization: Bearer …`) on the agent protocol.
+    agent_token: Option<Arc<str>>,
 }
 
 impl AppState {
@@ -43,6 +45,37 @@ impl AppState {
             long_poll: Duration::from_secs(20),
             work_available: Arc::new(Notify::new()),
             triggers_changed: Arc::new(Notify::new()),
+            agent_token: None,
+        }
+    }
+
+    /// Require agents to present `token`.
+    pub fn with_agent_token(mut self, token: Option<String>) -> Self {
+        self.agent_token = token.filter(|token| !token.is_empty()).map(Arc::from);
+        self
+    }
+
+    /// Refuse an agent request without the configured token.
+    pub(crate) fn check_agent_token(
+        &self,
+        headers: &axum::http::HeaderMap,
+    ) -> Result<(), AppError> {
+        let Some(expected) = &self.agent_token else {
+            return Ok(());
+        };
+        let presented = headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        if crate::secret::constant_time_eq(presented, expected) {
+            Ok(())
+        } else {
+            Err(AppError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "this control plane requires an agent token: start the agent with --token or FLOWBOT_AGENT_TOKEN",
+            ))
         }
     }
 
@@ -69,6 +102,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/jobs/{id}", get(jobs::show))
         .route("/api/v1/jobs/{id}/cancel", post(jobs::cancel))
         .route("/api/v1/jobs/{id}/events", get(jobs::events))
+        .route("/api/v1/history/events", get(jobs::history))
         .route("/api/v1/bots", get(bots::list))
         .route("/api/v1/bots/{name}/versions", post(bots::add_version))
         .route("/api/v1/bots/{name}/versions/{version}", get(bots::version))

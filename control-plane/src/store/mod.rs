@@ -340,6 +340,10 @@ pub trait Store: Send + Sync {
 
     /// The step events of every attempt of a job, in the order the agents sent them.
     fn job_events(&self, id: &JobId) -> StoreResult<Vec<Event>>;
+    /// Run history as one event log: the step events of the jobs `filter` selects, oldest job
+    /// first. Each event also names its job as an object of type `job`, so object-centric
+    /// views can group attempts; its case stays the agent's run.
+    fn history(&self, filter: &JobFilter) -> StoreResult<Vec<Event>>;
 
     /// Limit how many of a bot's jobs are leased or running at once (`None`: no limit).
     fn set_bot_limit(&self, name: &str, max_concurrent: Option<u32>) -> StoreResult<BotSummary>;

@@ -49,6 +49,29 @@ impl SqliteStore {
         Self::init(connection)
     }
 
+    /// Open an existing store only to read it (mining a copy of a control plane's history):
+    /// nothing is migrated or written. Refused when the file is not a control-plane store.
+    pub fn open_read_only(path: &Path) -> StoreResult<Self> {
+        let connection =
+            Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        let is_store: bool = connection
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'step_events')",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap_or(false);
+        if !is_store {
+            return Err(StoreError::Invalid(format!(
+                "{} is not a Flowbot control-plane store (it has no step_events table)",
+                path.display()
+            )));
+        }
+        Ok(Self {
+            connection: Mutex::new(connection),
+        })
+    }
+
     fn init(mut connection: Connection) -> StoreResult<Self> {
         connection.pragma_update(None, "journal_mode", "WAL")?;
         connection.pragma_update(None, "synchronous", "NORMAL")?;
@@ -723,6 +746,36 @@ impl Store for SqliteStore {
         )?;
         let rows = statement.query_map([id.as_str()], |row| row.get::<_, String>(0))?;
         rows.map(|row| Ok(serde_json::from_str(&row?)?)).collect()
+    }
+
+    fn history(&self, filter: &JobFilter) -> StoreResult<Vec<Event>> {
+        let connection = self.lock();
+        let mut statement = connection.prepare(
+            "SELECT e.job_id, e.event FROM step_events e JOIN leases l ON l.id = e.lease_id \
+             JOIN (SELECT id, seq FROM jobs WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR bot_name = ?2) \
+                   AND (?4 IS NULL OR updated_at >= ?4) ORDER BY seq DESC LIMIT ?3) j ON j.id = e.job_id \
+             ORDER BY j.seq, l.leased_at, l.id, e.seq, e.idx",
+        )?;
+        let rows = statement.query_map(
+            params![
+                filter.state.map(JobState::as_str),
+                filter.bot,
+                filter.limit.unwrap_or(100),
+                filter.since.map(millis)
+            ],
+            |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)),
+        )?;
+        rows.map(|row| {
+            let (job, text) = row?;
+            let mut event: Event = serde_json::from_str(&text)?;
+            event.objects.push(flowbot_model::ObjectRef {
+                id: job,
+                object_type: "job".to_owned(),
+                qualifier: None,
+            });
+            Ok(event)
+        })
+        .collect()
     }
 
     fn set_bot_limit(&self, name: &str, max_concurrent: Option<u32>) -> StoreResult<BotSummary> {

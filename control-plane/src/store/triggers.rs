@@ -5,12 +5,12 @@
 use chrono::{DateTime, Utc};
 use flowbot_model::JobId;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
-use sha2::{Digest, Sha256};
 
 use super::intake::{CreatedTrigger, Firing, NewTrigger, TriggerOn, TriggerRecord};
 use super::queues::check_name;
 use super::sqlite::{from_millis, insert_job, new_id};
 use super::{NewJob, StoreError, StoreResult};
+use crate::secret::{constant_time_eq, sha256_hex};
 
 pub(super) fn create(
     transaction: &Transaction<'_>,
@@ -60,7 +60,7 @@ pub(super) fn create(
             id,
             spec.name,
             serde_json::to_string(&spec)?,
-            secret.as_deref().map(hash),
+            secret.as_deref().map(sha256_hex),
             spec.enabled,
             now.timestamp_millis()
         ],
@@ -77,23 +77,6 @@ fn new_secret() -> StoreResult<String> {
     getrandom::fill(&mut bytes)
         .map_err(|error| StoreError::Invalid(format!("no randomness for a secret: {error}")))?;
     Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
-}
-
-fn hash(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes())
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
-}
-
-/// Compares in time independent of where the strings differ, so the secret cannot be guessed
-/// byte by byte from response times.
-fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
 }
 
 const TRIGGER_SELECT: &str = "SELECT t.id, t.spec, t.created_at, \
@@ -226,7 +209,7 @@ pub(super) fn fire_webhook(
             "trigger {name:?} is not a webhook trigger"
         )));
     };
-    if !constant_time_eq(&hash(secret), &stored) {
+    if !constant_time_eq(&sha256_hex(secret), &stored) {
         return Err(StoreError::Forbidden(format!(
             "wrong or missing secret for webhook {name:?} (send it in X-Flowbot-Secret)"
         )));

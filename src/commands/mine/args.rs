@@ -107,7 +107,9 @@ pub(crate) enum TimeModeArg {
 #[derive(Debug, Args)]
 pub(crate) struct InputArgs {
     /// Event log (XES, XES.gz, CSV, OCEL 2.0 JSON/XML/SQLite, OCEL 1.0 JSON, JSONL), a run
-    /// folder containing events.jsonl, or a folder of run folders (each run one case)
+    /// folder containing events.jsonl, a folder of run folders (each run one case), or a
+    /// control plane's run history: its URL (http://host:8640) or its store file
+    /// (control-plane.db)
     pub(crate) log: PathBuf,
     /// Input format, when the file name does not tell
     #[arg(long, value_enum)]

@@ -4,6 +4,7 @@
 mod args;
 mod bottlenecks;
 mod export;
+mod history;
 mod map;
 mod stats;
 mod text;
@@ -136,6 +137,9 @@ fn import_with_progress(
     options: &flowbot_miner::import::ImportOptions,
     quiet: bool,
 ) -> anyhow::Result<(Log, Vec<flowbot_miner::Diagnostic>)> {
+    if let Some(imported) = history::import(path)? {
+        return Ok(imported);
+    }
     let (file, total) = if path.is_dir() {
         let files = flowbot_miner::import::run_history_files(path);
         let total = files
