@@ -225,3 +225,55 @@ fn an_agent_needs_the_control_planes_token() {
         job_state(&url, &id)["state"] == "succeeded"
     });
 }
+
+#[test]
+fn a_runs_log_and_artifacts_reach_the_control_plane() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, url) = serve(&dir.path().join("cp.db"), 30);
+    push(
+        &url,
+        dir.path(),
+        "reporter",
+        "log(\"writing the report\");\nwrite_text(run_folder() + \"/artifacts/report.txt\", \"42 rows\");\n",
+    );
+    let id = ctl(&url, &["jobs", "create", "--bot", "reporter"])["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let _agent = agent(&url, "a", &dir.path().join("a"), dir.path());
+    wait_for("the job to succeed", Duration::from_secs(20), || {
+        job_state(&url, &id)["state"] == "succeeded"
+    });
+    let listed = ctl(&url, &["jobs", "artifacts", &id]);
+    let names: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|artifact| artifact["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["artifacts/report.txt", "run.log"]);
+
+    let report = dir.path().join("report.txt");
+    let download = common::ctl(
+        &url,
+        &[
+            "jobs",
+            "artifact",
+            &id,
+            "artifacts/report.txt",
+            "-o",
+            report.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        download.status.success(),
+        "{}",
+        String::from_utf8_lossy(&download.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&report).unwrap(), "42 rows");
+    let log = common::ctl(&url, &["jobs", "artifact", &id, "run.log", "-o", "-"]);
+    assert!(String::from_utf8_lossy(&log.stdout).contains("writing the report"));
+    let missing = common::ctl(&url, &["jobs", "artifact", &id, "nope.txt", "-o", "-"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no artifact"));
+}

@@ -274,3 +274,121 @@ fn runs_filters_history_by_bot_status_and_age() {
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--since \"yesterday\""));
 }
+
+/// Run a schedule firing every second, SIGKILL the control plane for 4 s, restart it, and return
+/// the fire time of every scheduled job with the kill and restart times.
+fn fire_times_over_downtime(
+    missed: &str,
+) -> (
+    Vec<chrono::DateTime<chrono::Utc>>,
+    chrono::DateTime<chrono::Utc>,
+    chrono::DateTime<chrono::Utc>,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cp.db");
+    let grace = ["--schedule-grace-seconds", "1"];
+    let mut server = Server::start_with(&db, &grace);
+    push_bot(dir.path(), &server.url, "ticker");
+    json(&ctl(
+        &server.url,
+        &[
+            "--format",
+            "json",
+            "schedules",
+            "create",
+            "--bot",
+            "ticker",
+            "--cron",
+            "* * * * * *",
+            "--missed",
+            missed,
+        ],
+    ));
+    let count = |url: &str| {
+        json(&ctl(
+            url,
+            &["--format", "json", "jobs", "list", "--limit", "500"],
+        ))
+        .as_array()
+        .unwrap()
+        .clone()
+    };
+    while count(&server.url).len() < 2 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    server.kill();
+    let killed_at = chrono::Utc::now();
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    let restarted_at = chrono::Utc::now();
+    let server = Server::start_with(&db, &grace);
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    let times = count(&server.url)
+        .iter()
+        .map(|job| {
+            let source = job["source"]
+                .as_str()
+                .expect("scheduled jobs name their source");
+            let (_, time) = source.split_once('@').expect("schedule:<id>@<fire time>");
+            chrono::DateTime::parse_from_rfc3339(time).unwrap().to_utc()
+        })
+        .collect();
+    (times, killed_at, restarted_at)
+}
+
+/// Whole seconds certainly inside the downtime: after the kill and before the restart, with a
+/// second of margin on each side for the sweeper's 500 ms tick and the grace.
+fn seconds_down(
+    killed_at: chrono::DateTime<chrono::Utc>,
+    restarted_at: chrono::DateTime<chrono::Utc>,
+) -> impl Fn(&chrono::DateTime<chrono::Utc>) -> bool {
+    move |time| {
+        *time > killed_at + chrono::Duration::seconds(1)
+            && *time < restarted_at - chrono::Duration::seconds(1)
+    }
+}
+
+#[test]
+fn after_downtime_run_all_runs_each_missed_time_once_and_never_twice() {
+    let (times, killed_at, restarted_at) = fire_times_over_downtime("run-all");
+    let mut distinct = times.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(
+        distinct.len(),
+        times.len(),
+        "no fire time ran twice: {times:?}"
+    );
+    let down = seconds_down(killed_at, restarted_at);
+    let missed = times.iter().filter(|time| down(time)).count();
+    assert!(
+        missed >= 1,
+        "the missed fire times ran after the restart: {times:?}"
+    );
+    let expected = (restarted_at - killed_at).num_seconds() - 2;
+    assert!(
+        (missed as i64 - expected).abs() <= 1,
+        "one run per missed second ({missed} for ~{expected}): {times:?}"
+    );
+}
+
+#[test]
+fn after_downtime_skip_drops_the_missed_times_and_never_runs_one_twice() {
+    let (times, killed_at, restarted_at) = fire_times_over_downtime("skip");
+    let mut distinct = times.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(
+        distinct.len(),
+        times.len(),
+        "no fire time ran twice: {times:?}"
+    );
+    let down = seconds_down(killed_at, restarted_at);
+    assert!(
+        !times.iter().any(&down),
+        "skip runs nothing for the downtime: {times:?}"
+    );
+    assert!(
+        times.iter().any(|time| *time >= restarted_at),
+        "the schedule goes on after the restart: {times:?}"
+    );
+}

@@ -10,8 +10,8 @@ use crate::api::{AppState, router};
 /// How often expired leases and due schedules are looked for.
 const SWEEP_EVERY: Duration = Duration::from_millis(500);
 
-/// A fire time older than this when its schedule is looked at counts as missed (downtime).
-const SCHEDULE_GRACE: Duration = Duration::from_secs(60);
+/// How often old runs' events and artifacts are purged when a retention period is set.
+const PURGE_EVERY: Duration = Duration::from_secs(60);
 
 /// Serve until `shutdown` resolves; in-flight requests finish first. The listener is bound by
 /// the caller, so tests can use port 0.
@@ -36,10 +36,17 @@ pub async fn serve(
 async fn sweep(state: AppState) {
     let mut ticker = tokio::time::interval(SWEEP_EVERY);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_purge: Option<tokio::time::Instant> = None;
     loop {
         ticker.tick().await;
-        let due =
-            state.with_store(|store| store.run_due_schedules(chrono::Utc::now(), SCHEDULE_GRACE));
+        if let Some(retain) = state.retain
+            && last_purge.is_none_or(|at| at.elapsed() >= PURGE_EVERY)
+        {
+            last_purge = Some(tokio::time::Instant::now());
+            purge(&state, retain).await;
+        }
+        let grace = state.schedule_grace;
+        let due = state.with_store(move |store| store.run_due_schedules(chrono::Utc::now(), grace));
         match due.await {
             Ok(jobs) if !jobs.is_empty() => {
                 tracing::info!(count = jobs.len(), "scheduled jobs queued");
@@ -74,5 +81,38 @@ async fn sweep(state: AppState) {
             Ok(_) => {}
             Err(error) => tracing::error!(?error, "lease sweep failed"),
         }
+    }
+}
+
+/// Retention: drop the step events and artifacts of jobs that ended more than `retain` ago.
+async fn purge(state: &AppState, retain: Duration) {
+    let before = chrono::Utc::now() - chrono::Duration::from_std(retain).unwrap_or_default();
+    let purged = match state
+        .with_store(move |store| store.purge_history(before))
+        .await
+    {
+        Ok(purged) => purged,
+        Err(error) => {
+            tracing::error!(?error, "retention purge failed");
+            return;
+        }
+    };
+    if let Some(dir) = &state.artifact_dir {
+        for (job, name) in &purged.artifacts {
+            let path = dir.join(job.as_str()).join(name);
+            if let Err(error) = std::fs::remove_file(&path) {
+                tracing::warn!(path = %path.display(), %error, "cannot remove a purged artifact");
+            }
+            // Empty job folders go too; a folder still holding files stays.
+            std::fs::remove_dir(dir.join(job.as_str())).ok();
+        }
+    }
+    if purged.jobs > 0 {
+        tracing::info!(
+            jobs = purged.jobs,
+            events = purged.events,
+            artifacts = purged.artifacts.len(),
+            "retention purged old runs"
+        );
     }
 }

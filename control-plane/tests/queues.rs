@@ -421,3 +421,61 @@ fn a_bots_concurrency_limit_holds_its_jobs_back() {
         "the limit is visible"
     );
 }
+
+#[test]
+fn retention_purges_old_runs_events_and_artifacts_but_keeps_the_jobs() {
+    let (_dir, store) = open();
+    let old = leased_job(&store, 0);
+    store
+        .append_events(
+            &flowbot_model::wire::StepEventBatch {
+                lease_id: old.lease_id.clone(),
+                seq: 0,
+                events: vec![
+                    serde_json::from_value(json!({
+                        "id": "e1", "activity": "read", "time": "2027-01-15T08:00:00Z",
+                        "objects": [{"id": "run", "type": "case"}]
+                    }))
+                    .unwrap(),
+                ],
+            },
+            at(1),
+        )
+        .unwrap();
+    store
+        .add_artifact(&old.lease_id, "run.log", 12, "ab", at(2))
+        .unwrap();
+    store
+        .finish(
+            &result(&old.lease_id, JobOutcome::Succeeded, None),
+            at(3),
+            &POLICY,
+        )
+        .unwrap();
+    let running = leased_job(&store, 100);
+    store
+        .add_artifact(&running.lease_id, "artifacts/shot.png", 5, "cd", at(101))
+        .unwrap();
+
+    let purged = store.purge_history(at(50)).unwrap();
+    assert_eq!(purged.jobs, 1);
+    assert_eq!(purged.events, 1);
+    assert_eq!(
+        purged.artifacts,
+        vec![(old.job.id.clone(), "run.log".to_owned())]
+    );
+    assert!(store.job_events(&old.job.id).unwrap().is_empty());
+    assert!(store.artifacts(&old.job.id).unwrap().is_empty());
+    assert_eq!(
+        store.job(&old.job.id).unwrap().state,
+        flowbot_control_plane::store::JobState::Succeeded
+    );
+    assert_eq!(
+        store.artifacts(&running.job.id).unwrap().len(),
+        1,
+        "a running job keeps its files"
+    );
+
+    let escape = store.add_artifact(&running.lease_id, "../cp.db", 1, "x", at(102));
+    assert!(matches!(escape, Err(StoreError::Invalid(_))));
+}

@@ -30,6 +30,14 @@ pub(crate) struct ServeArgs {
         value_name = "TOKEN"
     )]
     agent_token: Option<String>,
+    /// Step events, logs and artifacts of runs that ended longer ago than this are purged
+    /// (jobs, their outcome and outputs stay); 0 keeps everything
+    #[arg(long, default_value_t = 90, value_name = "DAYS")]
+    retain_days: u64,
+    /// A scheduled run found this many seconds late (after downtime) counts as missed, and
+    /// the schedule's missed-run policy (run once, run all, skip) applies
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    schedule_grace_seconds: u64,
 }
 
 pub(crate) fn serve_command(args: &ServeArgs, settings: &Resolved) -> anyhow::Result<ExitCode> {
@@ -53,7 +61,17 @@ pub(crate) fn serve_command(args: &ServeArgs, settings: &Resolved) -> anyhow::Re
         heartbeat_every: lease_for / 3,
         ..LeasePolicy::default()
     };
-    let state = AppState::new(Arc::new(store), policy).with_agent_token(args.agent_token.clone());
+    let mut state =
+        AppState::new(Arc::new(store), policy).with_agent_token(args.agent_token.clone());
+    // Artifacts live beside the store, so one folder holds a control plane's whole state.
+    state.artifact_dir = Some(
+        db.parent()
+            .unwrap_or_else(|| std::path::Path::new("."))
+            .join("artifacts"),
+    );
+    state.schedule_grace = std::time::Duration::from_secs(args.schedule_grace_seconds);
+    state.retain = (args.retain_days > 0)
+        .then(|| std::time::Duration::from_secs(args.retain_days.saturating_mul(86_400)));
     let listen = args
         .listen
         .clone()

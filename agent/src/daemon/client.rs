@@ -77,6 +77,16 @@ impl Client {
         }
     }
 
+    /// Upload a file body; one try (artifacts are best effort, the run folder keeps them).
+    pub(super) fn put_bytes(&self, path: &str, data: Vec<u8>) -> Result<(), DaemonError> {
+        let response = self
+            .authorized(self.http.put(format!("{}{path}", self.base)))
+            .body(data)
+            .send()
+            .map_err(|error| DaemonError::Unreachable(format!("{}: {error}", self.base)))?;
+        decode::<serde_json::Value>(response).map(drop)
+    }
+
     pub(super) fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, DaemonError> {
         let response = self
             .authorized(self.http.get(format!("{}{path}", self.base)))

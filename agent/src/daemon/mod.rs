@@ -3,6 +3,7 @@
 //! result. A job is leased, never handed: if this process dies, its leases expire and the
 //! control plane gives the jobs to another agent.
 
+mod artifacts;
 mod client;
 mod queue;
 mod sink;
@@ -325,16 +326,19 @@ fn execute(
         lost,
     )));
     match run_script(run) {
-        Ok(report) => JobResult {
-            lease_id: lease.lease_id.clone(),
-            outcome: report.outcome,
-            outputs: report.outputs,
-            error: report.error.map(|error| JobError {
-                kind: error.kind,
-                message: error.to_string(),
-            }),
-            finished_at: report.finished,
-        },
+        Ok(report) => {
+            artifacts::upload(client, &lease.lease_id, &report);
+            JobResult {
+                lease_id: lease.lease_id.clone(),
+                outcome: report.outcome,
+                outputs: report.outputs,
+                error: report.error.map(|error| JobError {
+                    kind: error.kind,
+                    message: error.to_string(),
+                }),
+                finished_at: report.finished,
+            }
+        }
         Err(error) => failed(ExceptionKind::System, error.to_string()),
     }
 }

@@ -1,6 +1,7 @@
 //! The HTTP API: JSON under `/api/v1`, every error as `{"error": {"code", "message"}}`.
 
 mod agents;
+mod artifacts;
 mod bots;
 mod jobs;
 mod queues;
@@ -35,6 +36,13 @@ pub struct AppState {
     pub(crate) triggers_changed: Arc<Notify>,
     /// When set, agents must present it (`Authorization: Bearer …`) on the agent protocol.
     agent_token: Option<Arc<str>>,
+    /// Where uploaded artifacts are kept (`<job>/<name>`); none: uploads are refused.
+    pub artifact_dir: Option<std::path::PathBuf>,
+    /// Step events and artifacts of jobs that ended longer ago than this are purged.
+    pub retain: Option<Duration>,
+    /// A schedule's fire time older than this when the sweeper sees it (after downtime) counts
+    /// as missed, and the schedule's missed-run policy decides.
+    pub schedule_grace: Duration,
 }
 
 impl AppState {
@@ -46,6 +54,9 @@ impl AppState {
             work_available: Arc::new(Notify::new()),
             triggers_changed: Arc::new(Notify::new()),
             agent_token: None,
+            artifact_dir: None,
+            retain: None,
+            schedule_grace: Duration::from_secs(60),
         }
     }
 
@@ -134,6 +145,15 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/agents", get(agents::list))
         .route("/api/v1/agent", post(agents::exchange))
+        .route(
+            "/api/v1/agent/artifacts/{lease}/{*name}",
+            put(artifacts::upload).layer(DefaultBodyLimit::max(artifacts::MAX_ARTIFACT_BYTES)),
+        )
+        .route("/api/v1/jobs/{id}/artifacts", get(artifacts::list))
+        .route(
+            "/api/v1/jobs/{id}/artifacts/{*name}",
+            get(artifacts::download),
+        )
         .fallback(|| async {
             AppError::new(StatusCode::NOT_FOUND, "not_found", "no such API route")
         })

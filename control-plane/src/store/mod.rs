@@ -2,6 +2,7 @@
 //!
 //! Every method takes `now` so lease expiry and retry backoff are tested without sleeping.
 
+mod artifacts;
 mod bots;
 mod intake;
 mod queues;
@@ -20,6 +21,7 @@ use flowbot_model::wire::{
 use flowbot_model::{AgentId, Event, JobId, LeaseId};
 use serde::{Deserialize, Serialize};
 
+pub use artifacts::{ArtifactRecord, Purged, check_artifact_name};
 pub use intake::{
     AddedItem, CreatedTrigger, Firing, ItemFilter, ItemState, NewQueue, NewTrigger,
     QueueItemRecord, QueueSummary, TriggerOn, TriggerRecord,
@@ -404,4 +406,20 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<Option<Firing>>;
     /// Start jobs for queue triggers whose items became ready (deferred or retried items).
     fn run_queue_triggers(&self, now: DateTime<Utc>) -> StoreResult<Vec<JobId>>;
+
+    /// The job a lease still held at `now` works on (where its artifacts go).
+    fn lease_job(&self, lease: &LeaseId, now: DateTime<Utc>) -> StoreResult<JobId>;
+    /// Record an artifact the lease's run produced, once its file is in place; an upload of the
+    /// same name replaces it.
+    fn add_artifact(
+        &self,
+        lease: &LeaseId,
+        name: &str,
+        bytes: u64,
+        sha256: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<ArtifactRecord>;
+    fn artifacts(&self, job: &JobId) -> StoreResult<Vec<ArtifactRecord>>;
+    /// Retention: drop the step events and artifact records of jobs that ended before `before`.
+    fn purge_history(&self, before: DateTime<Utc>) -> StoreResult<Purged>;
 }

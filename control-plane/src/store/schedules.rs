@@ -89,13 +89,13 @@ pub(super) fn run_due(
         let from = schedule.next_run_at.unwrap_or(now);
         let times = compiled.fire_times(from, now, &schedule.spec.skip_dates, MAX_CATCH_UP);
         let missed = times.iter().filter(|time| now - **time > grace).count();
-        let current = times.len() - missed;
-        let runs = match schedule.spec.missed {
-            MissedPolicy::RunAll => missed + current,
-            MissedPolicy::RunOnce => usize::from(missed + current > 0),
-            MissedPolicy::Skip => current.min(1),
+        // The fire times that get a run; each job records its own in `source`.
+        let runs: Vec<DateTime<Utc>> = match schedule.spec.missed {
+            MissedPolicy::RunAll => times.clone(),
+            MissedPolicy::RunOnce => times.last().copied().into_iter().collect(),
+            MissedPolicy::Skip => times[missed..].last().copied().into_iter().collect(),
         };
-        for _ in 0..runs {
+        for fire_time in runs {
             let job = NewJob {
                 bot: schedule.spec.bot.clone(),
                 inputs: schedule.spec.inputs.clone(),
@@ -105,7 +105,11 @@ pub(super) fn run_due(
                 timeout_s: schedule.spec.timeout_s,
                 max_attempts: schedule.spec.max_attempts,
             };
-            let source = format!("schedule:{}", schedule.id);
+            let source = format!(
+                "schedule:{}@{}",
+                schedule.id,
+                fire_time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            );
             match insert_job(transaction, job, now, Some(&source)) {
                 Ok(record) => queued.push(record.job.id),
                 // The bot was deleted or unpublished since: skip the run, keep the schedule.

@@ -13,9 +13,10 @@ use flowbot_model::{AgentId, Event, JobId, LeaseId};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
 
 use super::{
-    AddedItem, AgentRecord, BotSummary, BotVersion, CreatedTrigger, Firing, ItemFilter, JobFilter,
-    JobRecord, JobState, LandedFile, LeasePolicy, NewJob, NewQueue, NewSchedule, NewTrigger,
-    QueueItemRecord, QueueSummary, ScheduleRecord, Store, StoreError, StoreResult, TriggerRecord,
+    AddedItem, AgentRecord, ArtifactRecord, BotSummary, BotVersion, CreatedTrigger, Firing,
+    ItemFilter, JobFilter, JobRecord, JobState, LandedFile, LeasePolicy, NewJob, NewQueue,
+    NewSchedule, NewTrigger, Purged, QueueItemRecord, QueueSummary, ScheduleRecord, Store,
+    StoreError, StoreResult, TriggerRecord,
 };
 
 /// Timestamped migrations, applied in order at start; each runs once per database.
@@ -35,6 +36,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "20261129_0004_queues_triggers",
         include_str!("../../migrations/20261129_0004_queues_triggers.sql"),
+    ),
+    (
+        "20261129_0005_artifacts",
+        include_str!("../../migrations/20261129_0005_artifacts.sql"),
     ),
 ];
 
@@ -876,5 +881,32 @@ impl Store for SqliteStore {
 
     fn run_queue_triggers(&self, now: DateTime<Utc>) -> StoreResult<Vec<JobId>> {
         self.write(|transaction| super::triggers::fire_queue_triggers(transaction, None, now))
+    }
+
+    fn lease_job(&self, lease: &LeaseId, now: DateTime<Utc>) -> StoreResult<JobId> {
+        super::artifacts::lease_job(&self.lock(), lease, now)
+    }
+
+    fn add_artifact(
+        &self,
+        lease: &LeaseId,
+        name: &str,
+        bytes: u64,
+        sha256: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<ArtifactRecord> {
+        self.write(|transaction| {
+            super::artifacts::add(transaction, lease, name, bytes, sha256, now)
+        })
+    }
+
+    fn artifacts(&self, job: &JobId) -> StoreResult<Vec<ArtifactRecord>> {
+        let connection = self.lock();
+        load_job(&connection, job.as_str())?;
+        super::artifacts::list(&connection, job)
+    }
+
+    fn purge_history(&self, before: DateTime<Utc>) -> StoreResult<Purged> {
+        self.write(|transaction| super::artifacts::purge(transaction, before))
     }
 }

@@ -39,16 +39,34 @@ impl Client {
         self.send(self.http.delete(format!("{}{path}", self.base)))
     }
 
+    /// A binary answer (an artifact); errors read like every other call's.
+    pub(super) fn get_bytes(&self, path: &str) -> anyhow::Result<Vec<u8>> {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .map_err(|error| anyhow!("cannot reach the control plane at {}: {error}", self.base))?;
+        if response.status().is_success() {
+            return Ok(response.bytes()?.to_vec());
+        }
+        self.send_refused(response)
+    }
+
     fn send(&self, request: reqwest::blocking::RequestBuilder) -> anyhow::Result<Value> {
         let response = request
             .send()
             .map_err(|error| anyhow!("cannot reach the control plane at {}: {error}", self.base))?;
         let status = response.status();
-        // 204 No Content has no body; anything unreadable is reported by status below.
-        let body: Value = response.json().unwrap_or(Value::Null);
-        if status.is_success() {
-            return Ok(body);
+        if !status.is_success() {
+            return self.send_refused(response);
         }
+        // 204 No Content has no body.
+        Ok(response.json().unwrap_or(Value::Null))
+    }
+
+    fn send_refused<T>(&self, response: reqwest::blocking::Response) -> anyhow::Result<T> {
+        let status = response.status();
+        let body: Value = response.json().unwrap_or(Value::Null);
         let code = body["error"]["code"].as_str().unwrap_or("http_error");
         let message = body["error"]["message"].as_str().unwrap_or("no message");
         Err(anyhow!(

@@ -9,7 +9,7 @@ mod triggers;
 
 use std::process::ExitCode;
 
-use anyhow::bail;
+use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
@@ -101,6 +101,15 @@ enum JobsCommand {
     Cancel { id: String },
     /// The step events the job's runs reported
     Events { id: String },
+    /// Files the job's runs uploaded: run.log and what the bot saved under artifacts/
+    Artifacts { id: String },
+    /// Download one artifact (`-o -` writes it to stdout)
+    Artifact {
+        id: String,
+        name: String,
+        #[arg(short, long, value_name = "FILE")]
+        output: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -168,6 +177,20 @@ pub(crate) fn ctl(args: &CtlArgs, settings: &Resolved) -> anyhow::Result<ExitCod
         CtlCommand::Jobs(JobsCommand::Events { id }) => {
             let events = client.get(&format!("/api/v1/jobs/{id}/events"), &[])?;
             return print(format, &events, || table::events(&events));
+        }
+        CtlCommand::Jobs(JobsCommand::Artifacts { id }) => {
+            let artifacts = client.get(&format!("/api/v1/jobs/{id}/artifacts"), &[])?;
+            return print(format, &artifacts, || table::artifacts(&artifacts));
+        }
+        CtlCommand::Jobs(JobsCommand::Artifact { id, name, output }) => {
+            let data = client.get_bytes(&format!("/api/v1/jobs/{id}/artifacts/{name}"))?;
+            if output.as_os_str() == "-" {
+                std::io::Write::write_all(&mut std::io::stdout().lock(), &data)?;
+            } else {
+                std::fs::write(output, &data)
+                    .with_context(|| format!("cannot write {}", output.display()))?;
+            }
+            return Ok(ExitCode::SUCCESS);
         }
         CtlCommand::Bots(command) => return bots::run(command, &client, format),
         CtlCommand::Schedules(command) => return schedules::run(command, &client, format),

@@ -304,3 +304,19 @@ pub(super) fn triggers(triggers: &Value) -> String {
         .collect();
     render(&["NAME", "KIND", "BOT", "ON", "FIRED", "LAST FIRED"], rows)
 }
+
+pub(super) fn artifacts(artifacts: &Value) -> String {
+    let rows = artifacts
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|artifact| {
+            vec![
+                text(&artifact["name"]),
+                text(&artifact["bytes"]),
+                text(&artifact["created_at"]),
+            ]
+        })
+        .collect();
+    render(&["NAME", "BYTES", "UPLOADED"], rows)
+}
