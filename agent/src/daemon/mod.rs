@@ -236,13 +236,16 @@ fn run_lease(client: &Arc<Client>, active: &Active, options: &DaemonOptions, lea
                     cancel.cancel();
                     break;
                 }
-                std::thread::sleep(Duration::from_millis(50));
+                // Parked, not slept: the run's end unparks it, so a job is not held up to
+                // 50 ms waiting for this watcher to notice.
+                std::thread::park_timeout(Duration::from_millis(50));
             }
         });
         (thread, done)
     };
     let result = execute(client, options, &lease, cancel, Arc::clone(&lost));
     abandon_watch.1.store(true, Ordering::SeqCst);
+    abandon_watch.0.thread().unpark();
     abandon_watch.0.join().ok();
     if let Ok(mut runs) = active.runs.lock() {
         runs.remove(&lease.lease_id);
@@ -344,6 +347,10 @@ fn execute(
 }
 
 /// The bot version's folder under `<data_dir>/packages`, written once (atomically) and reused.
+/// Beside a fetched package's files: the name of its entry script. Written before the package
+/// folder is renamed into place, so its presence means the folder is complete.
+const ENTRY_FILE: &str = ".flowbot-entry";
+
 fn fetch_package(
     client: &Client,
     data_dir: &Path,
@@ -358,6 +365,10 @@ fn fetch_package(
         .join("packages")
         .join(name)
         .join(format!("v{version}"));
+    // Versions are immutable, so a version fetched once is run from disk without asking again.
+    if let Ok(entry) = std::fs::read_to_string(dir.join(ENTRY_FILE)) {
+        return Ok((dir, entry));
+    }
     let found: Version = client.get(&format!("/api/v1/bots/{name}/versions/{version}"))?;
     if dir.is_dir() {
         return Ok((dir, found.package.entry));
@@ -381,6 +392,8 @@ fn fetch_package(
         }
         std::fs::write(&path, text).map_err(io(&path))?;
     }
+    let entry_file = staging.join(ENTRY_FILE);
+    std::fs::write(&entry_file, &found.package.entry).map_err(io(&entry_file))?;
     if let Some(parent) = dir.parent() {
         std::fs::create_dir_all(parent).map_err(io(parent))?;
     }

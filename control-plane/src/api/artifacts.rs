@@ -67,7 +67,6 @@ fn write_atomically(path: &std::path::Path, data: &[u8]) -> std::io::Result<()> 
     std::fs::create_dir_all(parent)?;
     let mut temporary = tempfile_in(parent)?;
     temporary.1.write_all(data)?;
-    temporary.1.sync_all()?;
     std::fs::rename(&temporary.0, path)
 }
 
