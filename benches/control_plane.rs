@@ -17,6 +17,8 @@ const LATENCY_JOBS: usize = 200;
 const THROUGHPUT_JOBS: usize = 2000;
 const QUEUE_ITEMS: usize = 2000;
 const MEMORY_JOBS: usize = 10_000;
+/// Slots per agent in the throughput round.
+const SLOTS: u32 = 4;
 
 /// A child killed when dropped.
 struct Process(Child);
@@ -58,7 +60,7 @@ impl Bench {
             .expect("the control plane answers")
     }
 
-    fn agent(&self, name: &str) -> Process {
+    fn agent(&self, name: &str, slots: u32) -> Process {
         let child = Command::new(FLOWBOT)
             .arg("--data-dir")
             .arg(self.dir.path().join(name))
@@ -68,6 +70,8 @@ impl Bench {
                 &self.url,
                 "--name",
                 name,
+                "--slots",
+                &slots.to_string(),
                 "--files-root",
             ])
             .arg(self.dir.path())
@@ -122,7 +126,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 /// Enqueue one job at a time on an idle agent; latency is from just before the POST to the
 /// start of the bot's first step (both clocks are this machine's).
 fn dispatch_latency(bench: &Bench) -> (f64, f64) {
-    let _agent = bench.agent("idle");
+    let _agent = bench.agent("idle", 1);
     std::thread::sleep(Duration::from_secs(1));
     let mut latencies = Vec::with_capacity(LATENCY_JOBS);
     for _ in 0..LATENCY_JOBS {
@@ -166,7 +170,7 @@ fn burst(bench: &Bench, path: &str, count: usize, body: impl Fn(usize) -> Value 
 
 fn throughput(bench: &Bench) -> f64 {
     let agents: Vec<Process> = (0..4)
-        .map(|n| bench.agent(&format!("worker-{n}")))
+        .map(|n| bench.agent(&format!("worker-{n}"), SLOTS))
         .collect();
     std::thread::sleep(Duration::from_secs(1));
     let started = Instant::now();
@@ -196,7 +200,9 @@ fn queue_items(bench: &Bench) -> (f64, f64) {
         QUEUE_ITEMS,
         |n| json!({"reference": format!("item-{n}"), "payload": {"n": n}}),
     );
-    let agents: Vec<Process> = (0..4).map(|n| bench.agent(&format!("queue-{n}"))).collect();
+    let agents: Vec<Process> = (0..4)
+        .map(|n| bench.agent(&format!("queue-{n}"), 1))
+        .collect();
     std::thread::sleep(Duration::from_secs(1));
     let started = Instant::now();
     bench.post(
@@ -269,7 +275,9 @@ fn main() {
     println!("|---|---:|");
     println!("| dispatch latency p50, idle agent ({LATENCY_JOBS} jobs) | {p50:.1} ms |");
     println!("| dispatch latency p99 | {p99:.1} ms |");
-    println!("| trivial jobs/s, 4 agents ({THROUGHPUT_JOBS} jobs) | {jobs_per_s:.0} |");
+    println!(
+        "| trivial jobs/s, 4 agents × {SLOTS} slots ({THROUGHPUT_JOBS} jobs) | {jobs_per_s:.0} |"
+    );
     println!("| queue items added/s (4 HTTP clients) | {added_per_s:.0} |");
     println!("| queue items processed/s, 4 agents ({QUEUE_ITEMS} items) | {done_per_s:.0} |");
     println!(
