@@ -5,6 +5,7 @@
 mod artifacts;
 mod bots;
 mod intake;
+mod jobs;
 mod queues;
 mod schedules;
 mod sqlite;

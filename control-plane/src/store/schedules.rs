@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use flowbot_model::JobId;
 use rusqlite::{Connection, Transaction, params};
 
-use super::sqlite::{from_millis, insert_job, new_id};
+use super::jobs::insert_job;
+use super::sqlite::{from_millis, new_id};
 use super::{MissedPolicy, NewJob, NewSchedule, ScheduleRecord, StoreError, StoreResult};
 use crate::schedule::{CompiledSchedule, MAX_CATCH_UP};
 

@@ -7,8 +7,9 @@ use flowbot_model::JobId;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::intake::{CreatedTrigger, Firing, NewTrigger, TriggerOn, TriggerRecord};
+use super::jobs::insert_job;
 use super::queues::check_name;
-use super::sqlite::{from_millis, insert_job, new_id};
+use super::sqlite::{from_millis, new_id};
 use super::{NewJob, StoreError, StoreResult};
 use crate::secret::{constant_time_eq, sha256_hex};
 
