@@ -8,7 +8,9 @@ use std::process::Command;
 
 use serde_json::Value;
 
-const FLOWBOT: &str = env!("CARGO_BIN_EXE_flowbot");
+mod common;
+
+use common::{FLOWBOT, mine_stats};
 
 /// Run the reconciliation bot with its data under `data_dir`; its JSON report.
 fn run_reconcile(data_dir: &Path, tolerance_days: u32) -> Value {
@@ -32,21 +34,6 @@ fn run_reconcile(data_dir: &Path, tolerance_days: u32) -> Value {
         String::from_utf8_lossy(&run.stderr)
     );
     serde_json::from_slice(&run.stdout).unwrap()
-}
-
-/// `flowbot mine stats PATH --format json`, which must succeed.
-fn mine_stats(path: &Path) -> Value {
-    let mined = Command::new(FLOWBOT)
-        .args(["mine", "stats", "--format", "json", "--quiet"])
-        .arg(path)
-        .output()
-        .unwrap();
-    assert!(
-        mined.status.success(),
-        "{}",
-        String::from_utf8_lossy(&mined.stderr)
-    );
-    serde_json::from_slice(&mined.stdout).unwrap()
 }
 
 #[test]

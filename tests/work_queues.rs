@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{Server, agent, ctl_json as ctl, push, wait_for};
+use common::{Server, agent, ctl_json as ctl, mine_stats, push, wait_for};
 use serde_json::{Value, json};
 
 /// Takes items until the queue is empty, marking each done; outputs how many it processed.
@@ -290,20 +290,6 @@ fn a_webhook_starts_a_job_only_with_its_secret() {
     assert_eq!(jobs[0]["inputs"]["payload"], json!({"invoice": "INV-9"}));
 }
 
-/// `flowbot mine stats SOURCE --format json`, which must succeed.
-fn mine_stats(source: &str) -> Value {
-    let mined = std::process::Command::new(common::FLOWBOT)
-        .args(["mine", "stats", "--format", "json", "--quiet", source])
-        .output()
-        .unwrap();
-    assert!(
-        mined.status.success(),
-        "{}",
-        String::from_utf8_lossy(&mined.stderr)
-    );
-    serde_json::from_slice(&mined.stdout).unwrap()
-}
-
 #[test]
 fn the_run_history_mines_by_url_and_by_store_file_and_exports_as_xes() {
     let dir = tempfile::tempdir().unwrap();
@@ -345,13 +331,13 @@ fn the_run_history_mines_by_url_and_by_store_file_and_exports_as_xes() {
     assert_eq!(expected["queue_next"], 6, "five items and the empty answer");
     assert_eq!(expected["queue_done"], 5);
 
-    let by_url = mine_stats(&url);
+    let by_url = mine_stats(url.as_ref());
     assert_eq!(by_url["cases"], 1);
     let activities: std::collections::BTreeMap<String, u64> =
         serde_json::from_value(by_url["activities"].clone()).unwrap();
     assert_eq!(activities, expected);
     assert_eq!(
-        mine_stats(db.to_str().unwrap()),
+        mine_stats(db.as_ref()),
         by_url,
         "the store file reads the same"
     );
@@ -367,7 +353,7 @@ fn the_run_history_mines_by_url_and_by_store_file_and_exports_as_xes() {
         "{}",
         String::from_utf8_lossy(&exported.stderr)
     );
-    let from_xes = mine_stats(xes.to_str().unwrap());
+    let from_xes = mine_stats(&xes);
     assert_eq!(from_xes["activities"], by_url["activities"]);
     assert_eq!(from_xes["events"], by_url["events"]);
 }

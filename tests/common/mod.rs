@@ -114,3 +114,19 @@ pub(crate) fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> 
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// `flowbot mine stats SOURCE --format json --quiet` (a log, run folder, store file or URL),
+/// which must succeed.
+pub(crate) fn mine_stats(source: &Path) -> Value {
+    let mined = Command::new(FLOWBOT)
+        .args(["mine", "stats", "--format", "json", "--quiet"])
+        .arg(source)
+        .output()
+        .unwrap();
+    assert!(
+        mined.status.success(),
+        "{}",
+        String::from_utf8_lossy(&mined.stderr)
+    );
+    serde_json::from_slice(&mined.stdout).unwrap()
+}
