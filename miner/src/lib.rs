@@ -9,6 +9,7 @@
 
 pub mod analysis;
 pub mod diagnostic;
+pub mod discovery;
 pub mod export;
 pub mod filter;
 pub mod import;

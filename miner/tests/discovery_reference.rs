@@ -1,0 +1,84 @@
+//! The Inductive Miner against pm4py 2.7.23.11's trees in `shared/data/reference/*.json`
+//! (`inductive_miner.noise_0.0` = IM, `noise_0.2` = IMf): the canonical tree string (children
+//! of X, + and O sorted) and the tree statistics must be equal.
+
+mod common;
+
+use std::path::Path;
+
+use flowbot_miner::Log;
+use flowbot_miner::discovery::ProcessTree;
+use flowbot_miner::discovery::inductive::{self, Variant};
+use flowbot_miner::import::{self, ImportOptions};
+use serde_json::Value as Json;
+
+fn import(path: &Path) -> Log {
+    let (log, _) = import::import_path(path, &ImportOptions::default(), &mut |_| {})
+        .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    log
+}
+
+fn reference(name: &str) -> Json {
+    let path = common::data_dir().join(format!("reference/{name}.json"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+fn stats_json(tree: &ProcessTree) -> Json {
+    let stats = tree.stats();
+    serde_json::json!({
+        "nodes": stats.nodes,
+        "leaves": stats.leaves,
+        "taus": stats.taus,
+        "operators": stats.operators,
+        "depth": stats.depth,
+    })
+}
+
+/// Mines `log` with IM and IMf and compares both with pm4py's trees.
+fn check(name: &str) {
+    let log = import(&common::data_dir().join("logs").join(name));
+    let reference = reference(name);
+    for (key, variant) in [
+        ("noise_0.0", Variant::Im),
+        ("noise_0.2", Variant::with_noise(0.2)),
+    ] {
+        let expected = &reference["inductive_miner"][key];
+        let tree = inductive::discover(&log, variant).unwrap();
+        assert_eq!(
+            tree.canonical(),
+            expected["process_tree_canonical"].as_str().unwrap(),
+            "{name} {key}: canonical tree (pm4py str: {})",
+            expected["process_tree"]
+        );
+        assert_eq!(
+            stats_json(&tree),
+            expected["tree_stats"],
+            "{name} {key}: tree stats"
+        );
+    }
+}
+
+macro_rules! exact_tree_tests {
+    ($($test:ident => $log:expr),* $(,)?) => {
+        $(
+            #[test]
+            fn $test() {
+                check($log);
+            }
+        )*
+    };
+}
+
+exact_tree_tests! {
+    running_example_xes => "running-example.xes",
+    running_example_csv => "running-example.csv",
+    roadtraffic100traces_xes => "roadtraffic100traces.xes",
+    repair_example_xes_gz => "repairExample.xes.gz",
+    interval_event_log_xes => "interval_event_log.xes",
+    interval_event_log_csv => "interval_event_log.csv",
+    sepsis_xes_gz => "sepsis.xes.gz",
+    receipt_xes_gz => "receipt.xes.gz",
+    receipt_csv => "receipt.csv",
+    bpic2012_xes_gz => "bpic2012.xes.gz",
+    bpic2012_x2_xes_gz => "bpic2012_x2.xes.gz",
+}
