@@ -4,7 +4,8 @@
 //!
 //! The crate is grouped the way analysts think: [`import`] reads files into a columnar
 //! [`Log`], [`filter`] narrows it, [`analysis`] computes statistics, [`map`] lays out process
-//! maps and [`export`] writes logs back out. Importers never panic on bad input: they return
+//! maps, [`discovery`] finds process models, [`petri`] holds Petri nets and [`export`] writes
+//! logs back out. Importers never panic on bad input: they return
 //! the log plus [`Diagnostic`]s, or a typed error.
 
 pub mod analysis;
@@ -17,6 +18,7 @@ pub mod intern;
 pub mod log;
 pub mod map;
 pub mod ocel;
+pub mod petri;
 pub mod time;
 pub mod value;
 

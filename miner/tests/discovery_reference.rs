@@ -1,6 +1,7 @@
 //! The Inductive Miner against pm4py 2.7.23.11's trees in `shared/data/reference/*.json`
 //! (`inductive_miner.noise_0.0` = IM, `noise_0.2` = IMf): the canonical tree string (children
-//! of X, + and O sorted) and the tree statistics must be equal.
+//! of X, + and O sorted) and the tree statistics must be equal, and so must the sizes of the
+//! Petri net converted from the tree (`pm4py.convert_to_petri_net`).
 
 mod common;
 
@@ -10,6 +11,7 @@ use flowbot_miner::Log;
 use flowbot_miner::discovery::ProcessTree;
 use flowbot_miner::discovery::inductive::{self, Variant};
 use flowbot_miner::import::{self, ImportOptions};
+use flowbot_miner::petri::{PetriNet, from_tree};
 use serde_json::Value as Json;
 
 fn import(path: &Path) -> Log {
@@ -34,6 +36,17 @@ fn stats_json(tree: &ProcessTree) -> Json {
     })
 }
 
+fn net_json(net: &PetriNet) -> Json {
+    let stats = net.stats();
+    serde_json::json!({
+        "places": stats.places,
+        "transitions": stats.transitions,
+        "visible_transitions": stats.visible_transitions,
+        "invisible_transitions": stats.invisible_transitions,
+        "arcs": stats.arcs,
+    })
+}
+
 /// Mines `log` with IM and IMf and compares both with pm4py's trees.
 fn check(name: &str) {
     let log = import(&common::data_dir().join("logs").join(name));
@@ -54,6 +67,12 @@ fn check(name: &str) {
             stats_json(&tree),
             expected["tree_stats"],
             "{name} {key}: tree stats"
+        );
+        let net = from_tree::convert(&tree);
+        assert_eq!(
+            net_json(&net),
+            expected["petri_net"],
+            "{name} {key}: Petri net sizes"
         );
     }
 }
