@@ -9,6 +9,7 @@
 //! the log plus [`Diagnostic`]s, or a typed error.
 
 pub mod analysis;
+pub mod conformance;
 pub mod diagnostic;
 pub mod discovery;
 pub mod export;

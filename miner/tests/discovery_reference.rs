@@ -8,6 +8,7 @@ mod common;
 use std::path::Path;
 
 use flowbot_miner::Log;
+use flowbot_miner::conformance::token_replay;
 use flowbot_miner::discovery::ProcessTree;
 use flowbot_miner::discovery::inductive::{self, Variant};
 use flowbot_miner::import::{self, ImportOptions};
@@ -34,6 +35,17 @@ fn stats_json(tree: &ProcessTree) -> Json {
         "operators": stats.operators,
         "depth": stats.depth,
     })
+}
+
+/// The references are rounded to six decimals: equal means within half a unit of the sixth.
+fn rounded_equal(actual: f64, expected: &Json, what: &str) {
+    let expected = expected
+        .as_f64()
+        .unwrap_or_else(|| panic!("{what}: reference {expected} is not a number"));
+    assert!(
+        (actual - expected).abs() <= 5e-7 + 1e-12,
+        "{what}: miner {actual}, pm4py {expected}"
+    );
 }
 
 fn net_json(net: &PetriNet) -> Json {
@@ -74,6 +86,23 @@ fn check(name: &str) {
             expected["petri_net"],
             "{name} {key}: Petri net sizes"
         );
+        let (_, fitness) = token_replay::replay_log(&log, &net);
+        let replay = &expected["token_based_replay"];
+        for (what, actual) in [
+            ("log_fitness", fitness.log_fitness),
+            ("average_trace_fitness", fitness.average_trace_fitness),
+            (
+                "percentage_of_fitting_traces",
+                fitness.percentage_of_fitting_traces,
+            ),
+            ("perc_fit_traces", fitness.percentage_of_fitting_traces),
+        ] {
+            rounded_equal(
+                actual,
+                &replay[what],
+                &format!("{name} {key}: replay {what}"),
+            );
+        }
     }
 }
 
