@@ -6,9 +6,10 @@
 mod common;
 
 use std::path::Path;
+use std::time::Duration;
 
 use flowbot_miner::Log;
-use flowbot_miner::conformance::token_replay;
+use flowbot_miner::conformance::{alignments, token_replay};
 use flowbot_miner::discovery::ProcessTree;
 use flowbot_miner::discovery::inductive::{self, Variant};
 use flowbot_miner::import::{self, ImportOptions};
@@ -103,6 +104,37 @@ fn check(name: &str) {
                 &format!("{name} {key}: replay {what}"),
             );
         }
+        check_alignments(name, key, &log, &net, &expected["alignments"]);
+    }
+}
+
+/// Alignment fitness against pm4py's, where the oracle computed alignments.
+fn check_alignments(name: &str, key: &str, log: &Log, net: &PetriNet, expected: &Json) {
+    if expected.get("skipped").is_some() {
+        return;
+    }
+    let aligned = alignments::align_log(log, net, Duration::from_secs(600));
+    assert!(
+        aligned.timed_out.is_empty(),
+        "{name} {key}: alignments cut off for {:?}",
+        aligned.timed_out
+    );
+    let fitness = &aligned.fitness;
+    for (what, actual) in [
+        ("log_fitness", fitness.log_fitness),
+        ("averageFitness", fitness.average_trace_fitness),
+        ("average_trace_fitness", fitness.average_trace_fitness),
+        ("percFitTraces", fitness.percentage_of_fitting_traces),
+        (
+            "percentage_of_fitting_traces",
+            fitness.percentage_of_fitting_traces,
+        ),
+    ] {
+        rounded_equal(
+            actual,
+            &expected[what],
+            &format!("{name} {key}: alignments {what}"),
+        );
     }
 }
 
