@@ -3,6 +3,8 @@
 //! `pm4py.convert_to_petri_net` does.
 
 pub mod from_tree;
+pub mod pnml;
+pub mod render;
 
 use std::collections::BTreeMap;
 
