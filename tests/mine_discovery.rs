@@ -115,6 +115,11 @@ fn discover_dot_and_refusals() {
     let text = String::from_utf8(output.stdout).unwrap();
     assert!(text.starts_with("->( 'register request'"), "{text}");
 
+    let svg = flowbot(dir.path(), &["mine", "discover", log, "-o", "net.svg"]);
+    assert!(svg.status.success());
+    let svg = std::fs::read_to_string(dir.path().join("net.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains(">register request</text>"));
+
     let refused = flowbot(dir.path(), &["mine", "discover", log, "-o", "net.bpmn"]);
     assert_eq!(refused.status.code(), Some(1));
     let noise = flowbot(

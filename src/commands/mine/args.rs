@@ -62,7 +62,7 @@ pub(crate) enum MineCommand {
         overlay: Overlay,
     },
     /// Discover a process model with the Inductive Miner (IM, or IMf with --noise) and write
-    /// its Petri net as .pnml or .dot
+    /// its Petri net as .pnml, .svg or .dot
     Discover {
         #[command(flatten)]
         input: InputArgs,
@@ -74,7 +74,7 @@ pub(crate) enum MineCommand {
         /// IMf's noise threshold in [0, 1]
         #[arg(long, default_value_t = 0.2)]
         noise: f64,
-        /// Where to write the Petri net; the extension chooses the format (.pnml, .dot)
+        /// Where to write the Petri net; the extension chooses the format (.pnml, .svg, .dot)
         #[arg(short, long)]
         output: Option<PathBuf>,
     },

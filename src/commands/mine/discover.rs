@@ -37,7 +37,8 @@ pub(crate) fn run(
         let text = match extension.as_str() {
             "pnml" => pnml::to_pnml(&net),
             "dot" | "gv" => render::to_dot(&net),
-            _ => bail!("{}: use .pnml or .dot", output.display()),
+            "svg" => render::to_svg(&net),
+            _ => bail!("{}: use .pnml, .svg or .dot", output.display()),
         };
         std::fs::write(output, text)
             .with_context(|| format!("cannot write {}", output.display()))?;
