@@ -4,11 +4,14 @@
 //!
 //! The crate is grouped the way analysts think: [`import`] reads files into a columnar
 //! [`Log`], [`filter`] narrows it, [`analysis`] computes statistics, [`map`] lays out process
-//! maps and [`export`] writes logs back out. Importers never panic on bad input: they return
+//! maps, [`discovery`] finds process models, [`petri`] holds Petri nets and [`export`] writes
+//! logs back out. Importers never panic on bad input: they return
 //! the log plus [`Diagnostic`]s, or a typed error.
 
 pub mod analysis;
+pub mod conformance;
 pub mod diagnostic;
+pub mod discovery;
 pub mod export;
 pub mod filter;
 pub mod import;
@@ -16,6 +19,7 @@ pub mod intern;
 pub mod log;
 pub mod map;
 pub mod ocel;
+pub mod petri;
 pub mod time;
 pub mod value;
 

@@ -61,6 +61,38 @@ pub(crate) enum MineCommand {
         #[arg(long, value_enum, default_value_t = Overlay::Frequency)]
         overlay: Overlay,
     },
+    /// Discover a process model with the Inductive Miner (IM, or IMf with --noise) and write
+    /// its Petri net as .pnml, .svg or .dot
+    Discover {
+        #[command(flatten)]
+        input: InputArgs,
+        #[command(flatten)]
+        filters: FilterArgs,
+        /// Discovery algorithm
+        #[arg(long, value_enum, default_value_t = Algorithm::Im)]
+        algo: Algorithm,
+        /// IMf's noise threshold in [0, 1]
+        #[arg(long, default_value_t = 0.2)]
+        noise: f64,
+        /// Where to write the Petri net; the extension chooses the format (.pnml, .svg, .dot)
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Check how well the log fits a Petri net (PNML): token replay or alignments
+    Conform {
+        #[command(flatten)]
+        input: InputArgs,
+        /// The model: a .pnml file (as `flowbot mine discover -o model.pnml` writes)
+        model: PathBuf,
+        #[command(flatten)]
+        filters: FilterArgs,
+        /// Token-based replay (fast, pm4py's heuristic) or optimal alignments
+        #[arg(long, value_enum, default_value_t = ConformMethod::Replay)]
+        method: ConformMethod,
+        /// Alignments: seconds allowed per variant before it is cut off and reported
+        #[arg(long, default_value_t = 60)]
+        timeout: u64,
+    },
     /// Write the (filtered) log as XES (.xes, .xes.gz), CSV or OCEL 2.0 JSON (.jsonocel)
     Export {
         #[command(flatten)]
@@ -71,6 +103,20 @@ pub(crate) enum MineCommand {
         #[arg(short, long)]
         output: PathBuf,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Algorithm {
+    /// Inductive Miner: every trace fits the model
+    Im,
+    /// Inductive Miner – infrequent: rare behaviour (below --noise) is left out
+    Imf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ConformMethod {
+    Replay,
+    Align,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -3,6 +3,8 @@
 
 mod args;
 mod bottlenecks;
+mod conform;
+mod discover;
 mod export;
 mod history;
 mod map;
@@ -81,6 +83,28 @@ fn run_command(command: MineCommand, format: OutputFormat) -> anyhow::Result<(Lo
         } => {
             let (log, _) = load(&input, &filters)?;
             let code = map::write(&log, &filters, overlay, &output)?;
+            Ok((log, code))
+        }
+        MineCommand::Discover {
+            input,
+            filters,
+            algo,
+            noise,
+            output,
+        } => {
+            let (log, _) = load(&input, &filters)?;
+            let code = discover::run(&log, algo, noise, output.as_deref(), format)?;
+            Ok((log, code))
+        }
+        MineCommand::Conform {
+            input,
+            model,
+            filters,
+            method,
+            timeout,
+        } => {
+            let (log, _) = load(&input, &filters)?;
+            let code = conform::run(&log, &model, method, timeout, format)?;
             Ok((log, code))
         }
         MineCommand::Export {

@@ -1,0 +1,85 @@
+//! `flowbot mine conform`: fitness of the log on a PNML model, by token replay or alignments.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use flowbot_miner::Log;
+use flowbot_miner::conformance::{alignments, token_replay};
+use flowbot_miner::petri::pnml;
+use serde_json::json;
+
+use super::args::ConformMethod;
+use super::{emit, emit_json};
+use crate::cli::OutputFormat;
+
+pub(crate) fn run(
+    log: &Log,
+    model: &Path,
+    method: ConformMethod,
+    timeout_seconds: u64,
+    format: OutputFormat,
+) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(model)
+        .with_context(|| format!("cannot read {}", model.display()))?;
+    let net = pnml::from_pnml(&text).with_context(|| model.display().to_string())?;
+    let (fitness, cut_off) = match method {
+        ConformMethod::Replay => {
+            let (_, fitness) = token_replay::replay_log(log, &net);
+            (
+                json!({
+                    "log_fitness": fitness.log_fitness,
+                    "average_trace_fitness": fitness.average_trace_fitness,
+                    "percentage_of_fitting_traces": fitness.percentage_of_fitting_traces,
+                }),
+                Vec::new(),
+            )
+        }
+        ConformMethod::Align => {
+            let aligned = alignments::align_log(log, &net, Duration::from_secs(timeout_seconds));
+            let fitness = &aligned.fitness;
+            (
+                json!({
+                    "log_fitness": fitness.log_fitness,
+                    "average_trace_fitness": fitness.average_trace_fitness,
+                    "percentage_of_fitting_traces": fitness.percentage_of_fitting_traces,
+                }),
+                aligned.timed_out,
+            )
+        }
+    };
+    let method_name = match method {
+        ConformMethod::Replay => "replay",
+        ConformMethod::Align => "align",
+    };
+    match format {
+        OutputFormat::Json => emit_json(&json!({
+            "method": method_name,
+            "cases": log.num_cases(),
+            "fitness": fitness,
+            "cut_off_cases": cut_off,
+        })),
+        OutputFormat::Text => {
+            let mut text = format!(
+                "{method_name}: log fitness {:.6}, average trace fitness {:.6}, {:.2} % of {} cases fit\n",
+                fitness["log_fitness"].as_f64().unwrap_or_default(),
+                fitness["average_trace_fitness"]
+                    .as_f64()
+                    .unwrap_or_default(),
+                fitness["percentage_of_fitting_traces"]
+                    .as_f64()
+                    .unwrap_or_default(),
+                log.num_cases()
+            );
+            if !cut_off.is_empty() {
+                text.push_str(&format!(
+                    "{} cases cut off after {timeout_seconds} s and left out: {}\n",
+                    cut_off.len(),
+                    cut_off.join(", ")
+                ));
+            }
+            emit(&text)
+        }
+    }
+}
