@@ -19,6 +19,7 @@ pub enum Category {
     Http,
     Dates,
     Text,
+    Browser,
 }
 
 impl Category {
@@ -32,6 +33,7 @@ impl Category {
             Category::Http => "http",
             Category::Dates => "dates",
             Category::Text => "text",
+            Category::Browser => "browser",
         }
     }
 }
