@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use chromiumoxide::cdp::browser_protocol::dom::SetFileInputFilesParams;
 use chromiumoxide::cdp::browser_protocol::page::{
-    CaptureScreenshotFormat, EventFrameStartedLoading, Viewport,
+    CaptureScreenshotFormat, EventFrameStartedLoading, EventFrameStoppedLoading, Viewport,
 };
 use chromiumoxide::cdp::js_protocol::runtime::EvaluateParams;
 use chromiumoxide::page::ScreenshotParams;
@@ -35,16 +35,21 @@ fn js(value: &impl serde::Serialize) -> String {
 }
 
 impl Session {
-    /// Runs `act`; if it started a navigation, waits until the new page has loaded, so the
-    /// next step never finds elements of the page being left.
+    /// Runs `act`; if it started a navigation, waits until the new page has stopped loading,
+    /// so the next step never finds elements of the page being left.
     fn with_navigation<T>(
         &self,
         act: impl FnOnce(&Self) -> Result<T, BrowserError>,
     ) -> Result<T, BrowserError> {
         let page = self.page()?;
-        let mut started = self
+        let (mut started, mut stopped) = self
             .rt
-            .block_on(page.event_listener::<EventFrameStartedLoading>())
+            .block_on(async {
+                Ok::<_, chromiumoxide::error::CdpError>((
+                    page.event_listener::<EventFrameStartedLoading>().await?,
+                    page.event_listener::<EventFrameStoppedLoading>().await?,
+                ))
+            })
             .map_err(cdp_error)?;
         let value = act(self)?;
         let navigated = self
@@ -53,12 +58,12 @@ impl Session {
             .is_ok();
         if navigated {
             let timeout = self.timeout.max(Duration::from_secs(30));
-            let finished = self.rt.block_on(async {
-                tokio::time::timeout(timeout, page.wait_for_navigation()).await
-            });
+            let finished = self
+                .rt
+                .block_on(async { tokio::time::timeout(timeout, stopped.next()).await });
             if finished.is_err() {
                 return Err(BrowserError::Timeout {
-                    what: "the page the click opened to load".to_owned(),
+                    what: "the page it opened to load".to_owned(),
                     waited_ms: timeout.as_millis(),
                 });
             }

@@ -139,6 +139,8 @@ impl Session {
             .window_size(options.width, options.height)
             .launch_timeout(Duration::from_secs(20))
             .request_timeout(Duration::from_secs(30))
+            // No back-forward cache: `back()` is then an ordinary navigation that reports its
+            // start and end like any other.
             // Off the network unless the bot goes there: no updates, sync, safe-browsing pings,
             // translation or autofill look-ups.
             .args([
@@ -147,7 +149,7 @@ impl Session {
                 "disable-domain-reliability",
                 "no-default-browser-check",
                 "no-pings",
-                "disable-features=TranslateUI,Translate,OptimizationHints,MediaRouter,AutofillServerCommunication,CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions",
+                "disable-features=BackForwardCache,TranslateUI,Translate,OptimizationHints,MediaRouter,AutofillServerCommunication,CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions",
             ]);
         if !options.headless {
             builder = builder.with_head();
@@ -270,15 +272,17 @@ impl Session {
         Ok(Tab { page, network })
     }
 
-    /// Picks up tabs the page opened itself (popups, `target=_blank`).
+    /// Picks up tabs the page opened itself (popups, `target=_blank`): pages with an opener.
+    /// Chromium's own first window is not one of them and stays out of the list.
     pub(crate) fn refresh_tabs(&mut self) -> Result<(), BrowserError> {
         let browser = self.browser()?;
         let pages = self.rt.block_on(browser.pages()).map_err(cdp_error)?;
         for page in pages {
-            if !self
-                .tabs
-                .iter()
-                .any(|tab| tab.page.target_id() == page.target_id())
+            if page.opener_id().is_some()
+                && !self
+                    .tabs
+                    .iter()
+                    .any(|tab| tab.page.target_id() == page.target_id())
             {
                 let tab = self.track(page)?;
                 self.tabs.push(tab);
