@@ -1,5 +1,6 @@
 //! Customer onboarding: a 20-field form (text, select, radio, date, checkbox, file upload)
-//! checked on the server, plus a customer search bots use to check before they create.
+//! checked on the server (`novalidate`: the browser's own checks would hide the server's
+//! messages, which are what bots must learn to read), plus a customer search bots use to check before they create.
 
 use axum::Router;
 use axum::extract::{Multipart, Path, Query, State};
@@ -166,7 +167,7 @@ fn render_form(session: &Session, values: &Record, errors: &[(String, String)]) 
     }
     let body = format!(
         r#"<h1>New customer</h1>{summary}
-<form method="post" action="/customers/new" enctype="multipart/form-data" id="onboarding">
+<form method="post" action="/customers/new" enctype="multipart/form-data" id="onboarding" novalidate>
 {csrf}
 {fields}<div class="field"><label for="id_document">ID document (PDF, PNG or JPEG)</label><input type="file" id="id_document" name="id_document">{doc_error}</div>
 <button type="submit" id="save">Save customer</button>

@@ -43,7 +43,7 @@ fn render(session: &Session, values: &Record, errors: &[(String, String)]) -> St
     };
     let body = format!(
         r#"<h1>New invoice</h1>{summary}
-<form method="post" action="/invoices/new" id="invoice">{csrf}
+<form method="post" action="/invoices/new" id="invoice" novalidate>{csrf}
 {number}{customer}{issue}{due}{currency}{amount}{vat}
 <div class="field"><label for="description">Description</label><textarea id="description" name="description">{description}</textarea>{description_error}</div>
 <button type="submit" id="save">Save invoice</button></form>"#,
