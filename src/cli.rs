@@ -44,6 +44,7 @@ build has):
   serve     the control plane: bots, jobs and leases today; schedules, triggers, queues next
   agent     a robot that leases jobs from the control plane
   ctl       the control plane's command-line client (bots, jobs, agents)
+  samples   the sample back-office web app bots are tested against
   watch     start a bot for every file that lands in a folder
 
 Settings are layered: built-in defaults < flowbot.toml < FLOWBOT_* environment < flags.
@@ -95,6 +96,9 @@ pub(crate) enum Command {
     Check(crate::commands::check::CheckArgs),
     /// Show the step catalogue, or one step's documentation
     Steps(crate::commands::steps::StepsArgs),
+    /// Sample apps to write and test bots against
+    #[command(subcommand)]
+    Samples(crate::commands::samples::SamplesCommand),
 }
 
 #[derive(Debug, Subcommand)]

@@ -20,6 +20,7 @@ pub enum Category {
     Dates,
     Text,
     Queue,
+    Browser,
 }
 
 impl Category {
@@ -34,6 +35,7 @@ impl Category {
             Category::Dates => "dates",
             Category::Text => "text",
             Category::Queue => "queue",
+            Category::Browser => "browser",
         }
     }
 }

@@ -430,7 +430,22 @@ fn name_and_arity(signature: &str) -> Option<(String, usize)> {
     if !rhai::is_valid_identifier(name) {
         return None;
     }
-    let close = signature.rfind(')')?;
+    // The parameter list ends at the parenthesis matching the first one: a return type of
+    // `()` after it (`browser_close() -> ()`) is not a parameter.
+    let mut nesting = 0_i32;
+    let close = signature[open..].char_indices().find_map(|(at, c)| {
+        match c {
+            '(' => nesting += 1,
+            ')' => {
+                nesting -= 1;
+                if nesting == 0 {
+                    return Some(open + at);
+                }
+            }
+            _ => {}
+        }
+        None
+    })?;
     let inside = signature.get(open + 1..close)?.trim();
     let mut depth = 0_i32;
     let mut count = usize::from(!inside.is_empty());
@@ -478,6 +493,11 @@ mod tests {
             Some(("today".to_owned(), 0))
         );
         assert_eq!(name_and_arity("+(a: i64, b: i64) -> i64"), None);
+        // rhai's rendering of a zero-argument step returning `()`.
+        assert_eq!(
+            name_and_arity("browser_close() -> ->()"),
+            Some(("browser_close".to_owned(), 0))
+        );
     }
 
     #[test]

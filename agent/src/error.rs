@@ -49,6 +49,8 @@ pub enum StepError {
     /// carries the inner step's details, so it travels on unchanged.
     #[error("{0}")]
     Script(Box<EvalAltResult>),
+    #[error(transparent)]
+    Browser(#[from] crate::browser::BrowserError),
     /// The run was cancelled or hit its deadline while the step waited.
     #[error("run {0}")]
     Stopped(&'static str),

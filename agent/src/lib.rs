@@ -5,8 +5,10 @@
 //! - [`catalogue`]: step specs (name, doc, typed params, example) registered with rhai metadata.
 //! - [`runtime`]: what a run's steps share, and the wrapper that emits one event per step.
 //! - [`run`]: a local run and its folder; [`check`]: static checks of scripts.
+//! - [`browser`]: chromium over CDP, auto-waiting locators and the actions browser steps call.
 //! - [`events`], [`secrets`], [`error`]: sinks, secret stores and redaction, typed errors.
 
+pub mod browser;
 pub mod catalogue;
 pub mod check;
 pub mod daemon;

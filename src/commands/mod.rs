@@ -6,6 +6,7 @@ mod config;
 pub(crate) mod ctl;
 pub(crate) mod mine;
 pub(crate) mod run;
+pub(crate) mod samples;
 pub(crate) mod serve;
 pub(crate) mod steps;
 
@@ -24,5 +25,6 @@ pub(crate) fn run(command: Command, settings: &Resolved) -> anyhow::Result<ExitC
         Command::Run(args) => run::run(&args, settings),
         Command::Check(args) => check::check(&args, settings),
         Command::Steps(args) => steps::steps(&args, settings),
+        Command::Samples(command) => samples::run(&command, settings),
     }
 }

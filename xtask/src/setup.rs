@@ -19,6 +19,14 @@ const DEBIAN_PACKAGES: &[(&str, &str)] = &[
         "python3-venv",
         "a venv with the pinned pm4py for benchmark comparisons",
     ),
+    (
+        "chromium",
+        "the browser the agent's browser steps drive over CDP",
+    ),
+    (
+        "fonts-noto-cjk",
+        "Chinese and Japanese text renders in browser screenshots",
+    ),
 ];
 
 pub(crate) fn run() -> anyhow::Result<()> {

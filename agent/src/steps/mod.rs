@@ -1,6 +1,8 @@
 //! The steps a script can call, one module per category. Each module's `register` adds its
 //! steps through the [`Registrar`], which records the catalogue as it goes.
 
+mod browser;
+mod browser_elements;
 mod dates;
 mod files;
 mod flow;
@@ -29,6 +31,8 @@ pub(crate) fn register_all(registrar: &mut Registrar<'_>, runtime: &Arc<Runtime>
     dates::register(registrar);
     text::register(registrar, runtime);
     queue::register(registrar, runtime);
+    let browser = browser::register(registrar, runtime);
+    browser_elements::register(registrar, &browser);
 }
 
 /// The error of a pure function (no step event): a system exception map, so `catch (e)` can

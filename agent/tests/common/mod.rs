@@ -80,3 +80,5 @@ pub fn activities(events: &[Event]) -> Vec<String> {
 pub fn outputs(report: &RunReport) -> BTreeMap<String, serde_json::Value> {
     report.outputs.clone()
 }
+
+pub mod web;
