@@ -1,7 +1,8 @@
 //! `cargo xtask bench`: criterion micro-benchmarks of every crate, then whole programs against
 //! the named peers on the real logs in `../shared/data/logs`, measured side by side in one run:
-//! pm4py (pinned, in a venv) through `xtask/bench/compare.sh`, and the `process_mining` crate
-//! (rust4pm) through `xtask/peers/rust4pm`.
+//! pm4py (pinned, in a venv) through `xtask/bench/compare.sh`, the `process_mining` crate
+//! (rust4pm) through `xtask/peers/rust4pm`, and playwright-core through
+//! `xtask/bench/browser/run.sh`.
 
 mod measure;
 
@@ -31,7 +32,7 @@ pub(crate) struct BenchArgs {
     /// Skip the criterion micro-benchmarks
     #[arg(long)]
     no_micro: bool,
-    /// Skip the whole-program comparisons with pm4py and rust4pm
+    /// Skip the whole-program comparisons with pm4py, rust4pm and Playwright
     #[arg(long)]
     no_peers: bool,
     /// Runs per tool and log for the rust4pm round (the median is reported)
@@ -57,6 +58,7 @@ pub(crate) fn run(args: &BenchArgs) -> anyhow::Result<()> {
         shell::cargo(&["build", "--release", "--quiet", "--bin", "flowbot"])?;
         against_pm4py(&root, &logs, &target)?;
         against_rust4pm(&logs, &target, args.runs)?;
+        against_playwright(&root, &target, args.runs)?;
     }
     println!("\nCopy the figures, with the date, machine and command, into docs/benchmarks.md.");
     Ok(())
@@ -128,4 +130,22 @@ fn against_rust4pm(logs: &Path, target: &Path, runs: usize) -> anyhow::Result<()
         );
     }
     Ok(())
+}
+
+/// The browser round: Flowbot and playwright-core (from npm, driving the same Debian chromium)
+/// on the same sample back-office pages, alternately.
+fn against_playwright(root: &Path, target: &Path, runs: usize) -> anyhow::Result<()> {
+    let playwright = root.join("xtask/bench/playwright");
+    if !playwright.join("node_modules/playwright-core").is_dir() {
+        let mut install = Command::new("npm");
+        install.args(["ci", "--silent"]).current_dir(&playwright);
+        shell::run(install)?;
+    }
+    let mut compare = Command::new("sh");
+    compare
+        .arg(root.join("xtask/bench/browser/run.sh"))
+        .arg(target.join("release/flowbot"))
+        .arg(runs.to_string())
+        .current_dir(root);
+    shell::run(compare)
 }
