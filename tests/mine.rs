@@ -1,37 +1,15 @@
 //! `flowbot mine …` as a user runs it: the stats JSON shape from issue 4 with pm4py's numbers,
 //! text reports (snapshots), maps, export, run folders, and errors.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use std::process::Output;
+
+use common::{data_dir, flowbot, reference};
 use serde_json::Value;
-
-fn data_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
-    assert!(
-        dir.join("logs").is_dir(),
-        "reference data not found at {} (shared/data beside the repository)",
-        dir.display()
-    );
-    dir
-}
 
 fn log_path(name: &str) -> String {
     data_dir().join("logs").join(name).display().to_string()
-}
-
-fn reference(name: &str) -> Value {
-    let path = data_dir().join("reference").join(format!("{name}.json"));
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn flowbot(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flowbot"))
-        .args(args)
-        .current_dir(cwd)
-        .env_clear()
-        .output()
-        .expect("flowbot starts")
 }
 
 fn stdout(output: &Output) -> String {

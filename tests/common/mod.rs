@@ -130,3 +130,30 @@ pub(crate) fn mine_stats(source: &Path) -> Value {
     );
     serde_json::from_slice(&mined.stdout).unwrap()
 }
+
+/// `../shared/data` beside the repository: the real logs and pm4py's references.
+pub(crate) fn data_dir() -> std::path::PathBuf {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
+    assert!(
+        dir.join("logs").is_dir(),
+        "reference data not found at {} (shared/data beside the repository)",
+        dir.display()
+    );
+    dir
+}
+
+/// pm4py's reference output for a log in `shared/data/logs`.
+pub(crate) fn reference(name: &str) -> Value {
+    let path = data_dir().join("reference").join(format!("{name}.json"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// `flowbot ARGS` in `cwd` with a clean environment.
+pub(crate) fn flowbot(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(FLOWBOT)
+        .args(args)
+        .current_dir(cwd)
+        .env_clear()
+        .output()
+        .expect("flowbot starts")
+}
