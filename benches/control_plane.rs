@@ -168,11 +168,32 @@ fn burst(bench: &Bench, path: &str, count: usize, body: impl Fn(usize) -> Value 
     started.elapsed().as_secs_f64()
 }
 
-fn throughput(bench: &Bench) -> f64 {
+/// CPU seconds (user + system) a process has used so far.
+fn cpu_seconds(process: &Process) -> f64 {
+    let stat =
+        std::fs::read_to_string(format!("/proc/{}/stat", process.0.id())).unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start at ") ".
+    let fields: Vec<&str> = stat
+        .rsplit_once(") ")
+        .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
+    let ticks = |index: usize| {
+        fields
+            .get(index)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// Jobs per second, and the CPU milliseconds per job spent by the server and by the agents.
+fn throughput(bench: &Bench, server: &Process) -> (f64, f64, f64) {
     let agents: Vec<Process> = (0..4)
         .map(|n| bench.agent(&format!("worker-{n}"), SLOTS))
         .collect();
     std::thread::sleep(Duration::from_secs(1));
+    let agents_cpu = |agents: &[Process]| agents.iter().map(cpu_seconds).sum::<f64>();
+    let (server_before, agents_before) = (cpu_seconds(server), agents_cpu(&agents));
     let started = Instant::now();
     burst(
         bench,
@@ -187,8 +208,12 @@ fn throughput(bench: &Bench) -> f64 {
             .iter()
             .all(|state| bench.count(&format!("/api/v1/jobs?state={state}&limit=1")) == 0)
     });
+    let jobs_per_s = THROUGHPUT_JOBS as f64 / started.elapsed().as_secs_f64();
+    let per_job_ms = |seconds: f64| seconds * 1000.0 / THROUGHPUT_JOBS as f64;
+    let server_ms = per_job_ms(cpu_seconds(server) - server_before);
+    let agents_ms = per_job_ms(agents_cpu(&agents) - agents_before);
     drop(agents);
-    THROUGHPUT_JOBS as f64 / started.elapsed().as_secs_f64()
+    (jobs_per_s, server_ms, agents_ms)
 }
 
 /// Items added per second, and items processed per second by 4 agents.
@@ -267,7 +292,7 @@ fn main() {
     );
 
     let (p50, p99) = dispatch_latency(&bench);
-    let jobs_per_s = throughput(&bench);
+    let (jobs_per_s, server_ms, agents_ms) = throughput(&bench, &server);
     let (added_per_s, done_per_s) = queue_items(&bench);
     let (idle_mb, queued_mb) = memory_at_queued(&bench, &server);
 
@@ -277,6 +302,9 @@ fn main() {
     println!("| dispatch latency p99 | {p99:.1} ms |");
     println!(
         "| trivial jobs/s, 4 agents × {SLOTS} slots ({THROUGHPUT_JOBS} jobs) | {jobs_per_s:.0} |"
+    );
+    println!(
+        "| CPU per trivial job: server (incl. the enqueue request) / 4 agents | {server_ms:.2} ms / {agents_ms:.2} ms |"
     );
     println!("| queue items added/s (4 HTTP clients) | {added_per_s:.0} |");
     println!("| queue items processed/s, 4 agents ({QUEUE_ITEMS} items) | {done_per_s:.0} |");

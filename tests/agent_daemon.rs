@@ -227,23 +227,60 @@ fn an_agent_needs_the_control_planes_token() {
 }
 
 #[test]
-fn a_runs_log_and_artifacts_reach_the_control_plane() {
+fn a_runs_log_streams_while_it_runs_and_its_artifacts_reach_the_control_plane() {
     let dir = tempfile::tempdir().unwrap();
     let (_server, url) = serve(&dir.path().join("cp.db"), 30);
     push(
         &url,
         dir.path(),
         "reporter",
-        "log(\"writing the report\");\nwrite_text(run_folder() + \"/artifacts/report.txt\", \"42 rows\");\n",
+        "log(\"writing the report\");\nsleep(3000);\nwrite_text(run_folder() + \"/artifacts/report.txt\", \"42 rows\");\n",
     );
     let id = ctl(&url, &["jobs", "create", "--bot", "reporter"])["id"]
         .as_str()
         .unwrap()
         .to_owned();
     let _agent = agent(&url, "a", &dir.path().join("a"), dir.path());
+    // The line logged before the 3 s sleep is readable while the bot still sleeps.
+    wait_for("the first log line", Duration::from_secs(20), || {
+        let lines = ctl(&url, &["jobs", "logs", &id]);
+        lines.as_array().is_some_and(|lines| {
+            lines
+                .iter()
+                .any(|line| line["message"] == "writing the report")
+        })
+    });
+    assert_eq!(job_state(&url, &id)["state"], "running");
     wait_for("the job to succeed", Duration::from_secs(20), || {
         job_state(&url, &id)["state"] == "succeeded"
     });
+    let lines = ctl(&url, &["jobs", "logs", &id]);
+    let levels_and_messages: Vec<(&str, &str)> = lines
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|line| {
+            (
+                line["level"].as_str().unwrap(),
+                line["message"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert!(levels_and_messages.contains(&("info", "writing the report")));
+    assert!(levels_and_messages.contains(&("step", "sleep ok")));
+    assert_eq!(
+        levels_and_messages.last(),
+        Some(&("info", "run ended: Succeeded"))
+    );
+    assert!(
+        ctl(&url, &["jobs", "logs", &id, "--level", "warn"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let text = common::ctl(&url, &["--format", "text", "jobs", "logs", &id]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("info  writing the report"));
+
     let listed = ctl(&url, &["jobs", "artifacts", &id]);
     let names: Vec<&str> = listed
         .as_array()
@@ -251,7 +288,7 @@ fn a_runs_log_and_artifacts_reach_the_control_plane() {
         .iter()
         .map(|artifact| artifact["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["artifacts/report.txt", "run.log"]);
+    assert_eq!(names, ["artifacts/report.txt"]);
 
     let report = dir.path().join("report.txt");
     let download = common::ctl(
@@ -271,8 +308,6 @@ fn a_runs_log_and_artifacts_reach_the_control_plane() {
         String::from_utf8_lossy(&download.stderr)
     );
     assert_eq!(std::fs::read_to_string(&report).unwrap(), "42 rows");
-    let log = common::ctl(&url, &["jobs", "artifact", &id, "run.log", "-o", "-"]);
-    assert!(String::from_utf8_lossy(&log.stdout).contains("writing the report"));
     let missing = common::ctl(&url, &["jobs", "artifact", &id, "nope.txt", "-o", "-"]);
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no artifact"));

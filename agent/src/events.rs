@@ -1,6 +1,6 @@
-//! Where step events go. A run writes them as JSON lines to its folder; the control-plane
-//! connection (a later issue) will implement [`EventSink`] by batching into
-//! `model::wire::StepEventBatch`, which is why the trait has a separate `flush`.
+//! Where step events and log lines go. A run writes events as JSON lines to its folder (and log
+//! lines to `run.log`); the agent daemon batches both into `model::wire::StepEventBatch`es for
+//! the control plane, which is why the trait has a separate `flush`.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use flowbot_model::Event;
 use flowbot_model::ids::LeaseId;
-use flowbot_model::wire::StepEventBatch;
+use flowbot_model::wire::{LogLine, StepEventBatch};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SinkError {
@@ -24,9 +24,13 @@ pub enum SinkError {
     Send(String),
 }
 
-/// Receives every step event of a run, in order.
+/// Receives every step event of a run, in order, and (if it wants them) its log lines.
 pub trait EventSink: Send {
     fn emit(&mut self, event: &Event) -> Result<(), SinkError>;
+    /// A redacted line of the run log. Most sinks ignore it: `run.log` already has it.
+    fn log(&mut self, _line: &LogLine) -> Result<(), SinkError> {
+        Ok(())
+    }
     /// Pushes buffered events out; called at the end of a run (and by batching sinks whenever
     /// they choose).
     fn flush(&mut self) -> Result<(), SinkError>;
@@ -116,27 +120,33 @@ impl<F: FnMut(&Event) + Send> EventSink for FnSink<F> {
 #[derive(Default)]
 pub struct Tee(pub Vec<Box<dyn EventSink>>);
 
-impl EventSink for Tee {
-    fn emit(&mut self, event: &Event) -> Result<(), SinkError> {
+impl Tee {
+    fn each(
+        &mut self,
+        mut call: impl FnMut(&mut dyn EventSink) -> Result<(), SinkError>,
+    ) -> Result<(), SinkError> {
         let mut first = Ok(());
         for sink in &mut self.0 {
-            let result = sink.emit(event);
+            let result = call(sink.as_mut());
             if first.is_ok() {
                 first = result;
             }
         }
         first
     }
+}
+
+impl EventSink for Tee {
+    fn emit(&mut self, event: &Event) -> Result<(), SinkError> {
+        self.each(|sink| sink.emit(event))
+    }
+
+    fn log(&mut self, line: &LogLine) -> Result<(), SinkError> {
+        self.each(|sink| sink.log(line))
+    }
 
     fn flush(&mut self) -> Result<(), SinkError> {
-        let mut first = Ok(());
-        for sink in &mut self.0 {
-            let result = sink.flush();
-            if first.is_ok() {
-                first = result;
-            }
-        }
-        first
+        self.each(|sink| sink.flush())
     }
 }
 
@@ -144,38 +154,66 @@ impl EventSink for Tee {
 /// send is retried with the same batch: `seq` makes the receiver store it once.
 pub trait BatchTransport: Send {
     fn send(&mut self, batch: &StepEventBatch) -> Result<(), SinkError>;
+    /// The run's last batch (sent by the final `flush`). A transport may hold it back to
+    /// deliver it with the run's result; by default it is sent like any other.
+    fn send_last(&mut self, batch: &StepEventBatch) -> Result<(), SinkError> {
+        self.send(batch)
+    }
 }
 
-/// Groups events into `wire::StepEventBatch`es of up to `max_events` (and, with
+/// A sink shared with another thread (the agent's timer that sends old batches on).
+impl<S: EventSink> EventSink for Arc<Mutex<S>> {
+    fn emit(&mut self, event: &Event) -> Result<(), SinkError> {
+        self.lock()
+            .map_err(|_| SinkError::Send("the shared sink is poisoned".to_owned()))?
+            .emit(event)
+    }
+
+    fn log(&mut self, line: &LogLine) -> Result<(), SinkError> {
+        self.lock()
+            .map_err(|_| SinkError::Send("the shared sink is poisoned".to_owned()))?
+            .log(line)
+    }
+
+    fn flush(&mut self) -> Result<(), SinkError> {
+        self.lock()
+            .map_err(|_| SinkError::Send("the shared sink is poisoned".to_owned()))?
+            .flush()
+    }
+}
+
+/// Groups events and log lines into `wire::StepEventBatch`es of up to `max_items` (and, with
 /// [`BatchingSink::with_max_age`], no older than `max_age`, so a slow bot's steps still show up
-/// live), numbered from 0 per lease. A batch that fails to send is kept and sent again, before newer events, on the next
-/// flush, so the control plane sees every event once and in order.
+/// live), numbered from 0 per lease. A batch that fails to send is kept and sent again, before
+/// newer ones, on the next flush, so the control plane sees every event once and in order.
 pub struct BatchingSink<T> {
     lease_id: LeaseId,
     transport: T,
-    max_events: usize,
+    max_items: usize,
     next_seq: u64,
     pending: Vec<Event>,
+    pending_logs: Vec<LogLine>,
     unsent: Option<StepEventBatch>,
     max_age: Option<std::time::Duration>,
     oldest: Option<std::time::Instant>,
 }
 
 impl<T: BatchTransport> BatchingSink<T> {
-    pub fn new(lease_id: LeaseId, transport: T, max_events: usize) -> Self {
+    pub fn new(lease_id: LeaseId, transport: T, max_items: usize) -> Self {
         Self {
             lease_id,
             transport,
-            max_events: max_events.max(1),
+            max_items: max_items.max(1),
             next_seq: 0,
             pending: Vec::new(),
+            pending_logs: Vec::new(),
             unsent: None,
             max_age: None,
             oldest: None,
         }
     }
 
-    /// Also send a batch once its first event is this old (checked when the next one arrives).
+    /// Also send a batch once its first item is this old (checked when the next one arrives).
     pub fn with_max_age(mut self, max_age: std::time::Duration) -> Self {
         self.max_age = Some(max_age);
         self
@@ -185,32 +223,35 @@ impl<T: BatchTransport> BatchingSink<T> {
         self.transport
     }
 
-    fn send_unsent(&mut self) -> Result<(), SinkError> {
-        if let Some(batch) = &self.unsent {
-            self.transport.send(batch)?;
-            self.unsent = None;
-        }
-        Ok(())
-    }
-}
-
-impl<T: BatchTransport> EventSink for BatchingSink<T> {
-    fn emit(&mut self, event: &Event) -> Result<(), SinkError> {
-        self.pending.push(event.clone());
-        let oldest = *self.oldest.get_or_insert_with(std::time::Instant::now);
-        let too_old = self
-            .max_age
-            .is_some_and(|max_age| oldest.elapsed() >= max_age);
-        if self.pending.len() >= self.max_events || too_old {
-            self.flush()
+    /// Sends the pending items if the oldest has waited `age`; for a timer, so a run that is
+    /// quiet for a while (a long step, a sleep) still shows what it logged before.
+    pub fn flush_if_older_than(&mut self, age: std::time::Duration) -> Result<(), SinkError> {
+        if self.oldest.is_some_and(|oldest| oldest.elapsed() >= age) {
+            self.send_pending(false)
         } else {
             Ok(())
         }
     }
 
-    fn flush(&mut self) -> Result<(), SinkError> {
-        self.send_unsent()?;
-        if self.pending.is_empty() {
+    /// Sends the pending items if the batch is full or old enough.
+    fn send_if_due(&mut self) -> Result<(), SinkError> {
+        let oldest = *self.oldest.get_or_insert_with(std::time::Instant::now);
+        let too_old = self
+            .max_age
+            .is_some_and(|max_age| oldest.elapsed() >= max_age);
+        if self.pending.len() + self.pending_logs.len() >= self.max_items || too_old {
+            self.send_pending(false)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn send_pending(&mut self, last: bool) -> Result<(), SinkError> {
+        if let Some(batch) = &self.unsent {
+            self.transport.send(batch)?;
+            self.unsent = None;
+        }
+        if self.pending.is_empty() && self.pending_logs.is_empty() {
             return Ok(());
         }
         self.oldest = None;
@@ -218,10 +259,34 @@ impl<T: BatchTransport> EventSink for BatchingSink<T> {
             lease_id: self.lease_id.clone(),
             seq: self.next_seq,
             events: std::mem::take(&mut self.pending),
+            logs: std::mem::take(&mut self.pending_logs),
         };
         self.next_seq += 1;
-        self.unsent = Some(batch);
-        self.send_unsent()
+        let sent = if last {
+            self.transport.send_last(&batch)
+        } else {
+            self.transport.send(&batch)
+        };
+        if sent.is_err() {
+            self.unsent = Some(batch);
+        }
+        sent
+    }
+}
+
+impl<T: BatchTransport> EventSink for BatchingSink<T> {
+    fn emit(&mut self, event: &Event) -> Result<(), SinkError> {
+        self.pending.push(event.clone());
+        self.send_if_due()
+    }
+
+    fn log(&mut self, line: &LogLine) -> Result<(), SinkError> {
+        self.pending_logs.push(line.clone());
+        self.send_if_due()
+    }
+
+    fn flush(&mut self) -> Result<(), SinkError> {
+        self.send_pending(true)
     }
 }
 
@@ -233,6 +298,7 @@ mod tests {
     #[derive(Default)]
     struct Recorder {
         sent: Vec<StepEventBatch>,
+        last: Option<StepEventBatch>,
         fail_next: bool,
     }
 
@@ -243,6 +309,19 @@ mod tests {
             }
             self.sent.push(batch.clone());
             Ok(())
+        }
+
+        fn send_last(&mut self, batch: &StepEventBatch) -> Result<(), SinkError> {
+            self.last = Some(batch.clone());
+            Ok(())
+        }
+    }
+
+    fn line(message: &str) -> LogLine {
+        LogLine {
+            time: chrono::Utc::now(),
+            level: flowbot_model::wire::LogLevel::Info,
+            message: message.to_owned(),
         }
     }
 
@@ -270,7 +349,8 @@ mod tests {
         sink.emit(&event(3)).unwrap_err();
         sink.emit(&event(4)).unwrap();
         sink.flush().unwrap();
-        let sent = sink.into_transport().sent;
+        let recorder = sink.into_transport();
+        let sent: Vec<StepEventBatch> = recorder.sent.into_iter().chain(recorder.last).collect();
         let shape: Vec<(u64, Vec<String>)> = sent
             .iter()
             .map(|batch| {
@@ -291,6 +371,38 @@ mod tests {
         assert!(
             sent.iter()
                 .all(|batch| batch.lease_id.as_str() == "lease-1")
+        );
+    }
+
+    #[test]
+    fn log_lines_travel_with_events_and_the_last_batch_is_handed_over_separately() {
+        let mut sink = BatchingSink::new(LeaseId::from("lease-1"), Recorder::default(), 3);
+        sink.log(&line("starting")).unwrap();
+        sink.emit(&event(0)).unwrap();
+        sink.log(&line("read 3 rows")).unwrap();
+        sink.emit(&event(1)).unwrap();
+        sink.log(&line("done")).unwrap();
+        sink.flush().unwrap();
+        let recorder = sink.into_transport();
+        let shape = |batch: &StepEventBatch| {
+            (
+                batch.seq,
+                batch.events.len(),
+                batch
+                    .logs
+                    .iter()
+                    .map(|line| line.message.clone())
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let sent: Vec<_> = recorder.sent.iter().map(shape).collect();
+        assert_eq!(
+            sent,
+            [(0, 1, vec!["starting".to_owned(), "read 3 rows".to_owned()])]
+        );
+        assert_eq!(
+            recorder.last.as_ref().map(shape),
+            Some((1, 1, vec!["done".to_owned()]))
         );
     }
 }

@@ -136,12 +136,26 @@ fn list_artifacts(dir: &Path) -> Vec<Artifact> {
     found
 }
 
-/// Builds the sandboxed engine for `runtime` with every step registered and print/debug
-/// routed to the redacted run log.
+/// Builds the sandboxed engine for `runtime` with every step registered (with its parameter
+/// names and docs) and print/debug routed to the redacted run log.
 pub fn build_engine(
     limits: &Limits,
     package_dir: &Path,
     runtime: &Arc<Runtime>,
+) -> (Engine, Catalogue) {
+    build_engine_with(limits, package_dir, runtime, true)
+}
+
+/// [`build_engine`] for a run: the same steps without their docs.
+fn build_run_engine(limits: &Limits, package_dir: &Path, runtime: &Arc<Runtime>) -> Engine {
+    build_engine_with(limits, package_dir, runtime, false).0
+}
+
+fn build_engine_with(
+    limits: &Limits,
+    package_dir: &Path,
+    runtime: &Arc<Runtime>,
+    docs: bool,
 ) -> (Engine, Catalogue) {
     let mut engine = sandboxed_engine(limits, package_dir, runtime.stopper.clone());
     let printer = Arc::clone(runtime);
@@ -155,7 +169,11 @@ pub fn build_engine(
         };
         debugger.log_line("debug", &format!("{place}{text}"));
     });
-    let mut registrar = Registrar::new(&mut engine);
+    let mut registrar = if docs {
+        Registrar::new(&mut engine)
+    } else {
+        Registrar::for_runs(&mut engine)
+    };
     crate::steps::register_all(&mut registrar, runtime);
     let catalogue = registrar.finish();
     (engine, catalogue)
@@ -262,7 +280,7 @@ pub fn run_script(options: RunOptions) -> Result<RunReport, AgentError> {
         .parent()
         .filter(|dir| !dir.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let (engine, _) = build_engine(&options.limits, package_dir, &runtime);
+    let engine = build_run_engine(&options.limits, package_dir, &runtime);
 
     // rhai recurses on the native stack; the call-depth limit is only safe on a stack sized for
     // it, whatever thread the caller runs us on.

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, FixedOffset, Utc};
 use flowbot_model::event::{AttributeValue, Event, Lifecycle, ObjectRef, Status};
 use flowbot_model::ids::{EventId, RunId};
-use flowbot_model::wire::ExceptionKind;
+use flowbot_model::wire::{ExceptionKind, LogLevel, LogLine};
 use rhai::{Dynamic, EvalAltResult, Map, NativeCallContext};
 
 use crate::catalogue::Effect;
@@ -230,12 +230,14 @@ impl Runtime {
         }
     }
 
-    /// Writes one redacted line to `run.log` only and returns it.
-    pub(crate) fn write_log(&self, level: &str, message: &str) -> String {
+    /// Writes one redacted line to `run.log` and the event sink (the control plane streams it)
+    /// and returns it. `label` is the run log's level column; `print` lines count as info.
+    pub(crate) fn write_log(&self, label: &str, message: &str) -> String {
+        let time = Utc::now();
+        let message = self.redactor.redact(message);
         let line = format!(
-            "{} {level:5} {}",
-            Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ"),
-            self.redactor.redact(message)
+            "{} {label:5} {message}",
+            time.format("%Y-%m-%dT%H:%M:%S%.3fZ"),
         );
         if let Ok(mut log) = self.log.lock()
             && let Some(file) = log.as_mut()
@@ -243,6 +245,16 @@ impl Runtime {
             // A full disk must not fail the bot's work; the events file reports the run.
             let _ = writeln!(file, "{line}").and_then(|()| file.flush());
         }
+        let level = LogLevel::parse(label).unwrap_or(LogLevel::Info);
+        let result = match self.sink.lock() {
+            Ok(mut sink) => sink.log(&LogLine {
+                time,
+                level,
+                message,
+            }),
+            Err(_) => Ok(()),
+        };
+        self.keep_sink_error(result);
         line
     }
 
@@ -485,6 +497,11 @@ impl Runtime {
             Ok(mut sink) => sink.emit(&event),
             Err(_) => Ok(()),
         };
+        self.keep_sink_error(result);
+    }
+
+    /// Remembers the run's first sink error; the step goes on (see [`Self::take_sink_error`]).
+    fn keep_sink_error(&self, result: Result<(), SinkError>) {
         if let Err(error) = result
             && let Ok(mut slot) = self.sink_error.lock()
             && slot.is_none()

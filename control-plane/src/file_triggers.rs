@@ -144,7 +144,7 @@ async fn scan_and_fire(
             Ok(firing) => {
                 if let Some(firing) = firing {
                     tracing::info!(trigger = %trigger.name, file = %file.name, job = %firing.job_id, "file trigger fired");
-                    state.work_available.notify_waiters();
+                    state.work.jobs_ready(1);
                 }
                 fired.insert(key);
             }

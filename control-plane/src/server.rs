@@ -50,7 +50,7 @@ async fn sweep(state: AppState) {
         match due.await {
             Ok(jobs) if !jobs.is_empty() => {
                 tracing::info!(count = jobs.len(), "scheduled jobs queued");
-                state.work_available.notify_waiters();
+                state.work.jobs_ready(jobs.len());
             }
             Ok(_) => {}
             Err(error) => tracing::error!(?error, "schedule run failed"),
@@ -61,7 +61,7 @@ async fn sweep(state: AppState) {
         {
             Ok(jobs) if !jobs.is_empty() => {
                 tracing::info!(count = jobs.len(), "queue triggers started jobs");
-                state.work_available.notify_waiters();
+                state.work.jobs_ready(jobs.len());
             }
             Ok(_) => {}
             Err(error) => tracing::error!(?error, "queue trigger run failed"),
@@ -76,7 +76,7 @@ async fn sweep(state: AppState) {
                     count = jobs.len(),
                     "leases expired; jobs requeued or failed by policy"
                 );
-                state.work_available.notify_waiters();
+                state.work.jobs_ready(jobs.len());
             }
             Ok(_) => {}
             Err(error) => tracing::error!(?error, "lease sweep failed"),
@@ -111,6 +111,7 @@ async fn purge(state: &AppState, retain: Duration) {
         tracing::info!(
             jobs = purged.jobs,
             events = purged.events,
+            log_lines = purged.log_lines,
             artifacts = purged.artifacts.len(),
             "retention purged old runs"
         );

@@ -9,8 +9,8 @@ use axum::http::{Request, StatusCode};
 use flowbot_control_plane::store::{LeasePolicy, SqliteStore};
 use flowbot_control_plane::{AppState, router, serve};
 use flowbot_model::wire::{
-    AgentMessage, ControlMessage, Envelope, JobOutcome, JobResult, LeaseRequest, PROTOCOL_VERSION,
-    Registration, StepEventBatch,
+    AgentMessage, ControlMessage, Envelope, JobOutcome, JobResult, LeaseRequest, LogLevel, LogLine,
+    PROTOCOL_VERSION, Registration, StepEventBatch,
 };
 use flowbot_model::{AgentId, Event, ObjectRef};
 use http_body_util::BodyExt;
@@ -66,7 +66,7 @@ fn registration() -> Registration {
 }
 
 #[tokio::test]
-async fn a_job_runs_through_the_agent_protocol_and_its_events_are_kept() {
+async fn a_job_runs_through_the_agent_protocol_and_its_events_and_log_are_kept() {
     let dir = tempfile::tempdir().unwrap();
     let state = state(&dir);
     let package = json!({"entry": "main.rhai", "files": {"main.rhai": "let folder = input(\"folder\");\nlog(folder);"}});
@@ -123,22 +123,47 @@ async fn a_job_runs_through_the_agent_protocol_and_its_events_are_kept() {
         status: Default::default(),
         attributes: Default::default(),
     };
+    let line = |level, message: &str| LogLine {
+        time: chrono::Utc::now(),
+        level,
+        message: message.to_owned(),
+    };
     let batch = StepEventBatch {
         lease_id: lease.lease_id.clone(),
         seq: 0,
-        events: vec![event],
+        events: vec![event.clone()],
+        logs: vec![
+            line(LogLevel::Info, "run of intake"),
+            line(LogLevel::Warn, "retry: attempt 1 of 3 failed"),
+        ],
     };
     assert_eq!(
         agent_call(&state, AgentMessage::StepEvents(batch)).await,
         ControlMessage::Accepted
     );
     let result = JobResult {
-        lease_id: lease.lease_id,
+        lease_id: lease.lease_id.clone(),
         outcome: JobOutcome::Succeeded,
         outputs: [("invoices".to_owned(), json!(3))].into(),
         error: None,
         finished_at: chrono::Utc::now(),
+        // The run's last events and lines travel with the result.
+        last_batch: Some(StepEventBatch {
+            lease_id: lease.lease_id.clone(),
+            seq: 1,
+            events: vec![Event {
+                id: "e2".into(),
+                activity: "Archive invoice".to_owned(),
+                ..event
+            }],
+            logs: vec![line(LogLevel::Error, "archive is full")],
+        }),
     };
+    assert_eq!(
+        agent_call(&state, AgentMessage::Result(result.clone())).await,
+        ControlMessage::Accepted
+    );
+    // A result resent after a lost answer stores nothing twice.
     assert_eq!(
         agent_call(&state, AgentMessage::Result(result)).await,
         ControlMessage::Accepted
@@ -154,7 +179,51 @@ async fn a_job_runs_through_the_agent_protocol_and_its_events_are_kept() {
         None,
     )
     .await;
-    assert_eq!(events[0]["activity"], "Read invoice");
+    let activities: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|event| event["activity"].as_str().unwrap())
+        .collect();
+    assert_eq!(activities, ["Read invoice", "Archive invoice"]);
+    let (_, logs) = call(&state, "GET", &format!("/api/v1/jobs/{job_id}/logs"), None).await;
+    let lines: Vec<(&str, &str)> = logs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|line| {
+            (
+                line["level"].as_str().unwrap(),
+                line["message"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            ("info", "run of intake"),
+            ("warn", "retry: attempt 1 of 3 failed"),
+            ("error", "archive is full")
+        ]
+    );
+    assert_eq!(logs[0]["attempt"], 1);
+    let (_, warnings) = call(
+        &state,
+        "GET",
+        &format!("/api/v1/jobs/{job_id}/logs?level=warn"),
+        None,
+    )
+    .await;
+    assert_eq!(warnings.as_array().unwrap().len(), 2);
+    let (status, error) = call(
+        &state,
+        "GET",
+        &format!("/api/v1/jobs/{job_id}/logs?level=loud"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error["error"]["message"].as_str().unwrap().contains("loud"));
     let (_, listed) = call(&state, "GET", "/api/v1/jobs?state=succeeded", None).await;
     assert_eq!(listed.as_array().unwrap().len(), 1);
 }

@@ -423,7 +423,7 @@ fn a_bots_concurrency_limit_holds_its_jobs_back() {
 }
 
 #[test]
-fn retention_purges_old_runs_events_and_artifacts_but_keeps_the_jobs() {
+fn retention_purges_old_runs_events_logs_and_artifacts_but_keeps_the_jobs() {
     let (_dir, store) = open();
     let old = leased_job(&store, 0);
     store
@@ -438,6 +438,11 @@ fn retention_purges_old_runs_events_and_artifacts_but_keeps_the_jobs() {
                     }))
                     .unwrap(),
                 ],
+                logs: vec![flowbot_model::wire::LogLine {
+                    time: at(1),
+                    level: flowbot_model::wire::LogLevel::Info,
+                    message: "reading".to_owned(),
+                }],
             },
             at(1),
         )
@@ -460,11 +465,13 @@ fn retention_purges_old_runs_events_and_artifacts_but_keeps_the_jobs() {
     let purged = store.purge_history(at(50)).unwrap();
     assert_eq!(purged.jobs, 1);
     assert_eq!(purged.events, 1);
+    assert_eq!(purged.log_lines, 1);
     assert_eq!(
         purged.artifacts,
         vec![(old.job.id.clone(), "run.log".to_owned())]
     );
     assert!(store.job_events(&old.job.id).unwrap().is_empty());
+    assert!(store.job_logs(&old.job.id, None).unwrap().is_empty());
     assert!(store.artifacts(&old.job.id).unwrap().is_empty());
     assert_eq!(
         store.job(&old.job.id).unwrap().state,

@@ -137,6 +137,7 @@ fn an_expired_lease_requeues_with_backoff_and_refuses_the_late_agent() {
         lease_id: old.lease_id.clone(),
         seq: 0,
         events: vec![step("late")],
+        logs: Vec::new(),
     };
     assert!(matches!(
         store.append_events(&late_events, at(36)),
@@ -319,11 +320,13 @@ fn step_events_are_stored_once_per_batch_and_read_in_order() {
         lease_id: lease.lease_id.clone(),
         seq: 0,
         events: vec![step("open"), step("read")],
+        logs: Vec::new(),
     };
     let second = StepEventBatch {
         lease_id: lease.lease_id.clone(),
         seq: 1,
         events: vec![step("write")],
+        logs: Vec::new(),
     };
     store.append_events(&first, at(1)).unwrap();
     store.append_events(&first, at(2)).unwrap();

@@ -15,7 +15,7 @@ use crate::event::Event;
 use crate::ids::{AgentId, JobId, LeaseId};
 
 /// Bumped on any change an older peer would misread.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// A message with the protocol version it was written for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -189,12 +189,75 @@ pub struct HeartbeatAck {
     pub cancel: Vec<LeaseId>,
 }
 
-/// Step events of one lease. `seq` numbers batches from 0 so a retried batch is stored once.
+/// Step events and log lines of one lease. `seq` numbers batches from 0 so a retried batch is
+/// stored once.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct StepEventBatch {
     pub lease_id: LeaseId,
     pub seq: u64,
     pub events: Vec<Event>,
+    /// The run log's lines written since the previous batch (already redacted).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub logs: Vec<LogLine>,
+}
+
+/// One line of a run's log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct LogLine {
+    pub time: DateTime<Utc>,
+    pub level: LogLevel,
+    pub message: String,
+}
+
+/// How much a log line matters, least first; a filter at one level keeps it and everything
+/// above it.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum LogLevel {
+    /// The script's `debug(…)` output.
+    Debug,
+    /// A step's outcome (`read_csv ok`), written by the runtime.
+    Step,
+    /// The script's `log(…)`, `print(…)` and the run's own notes.
+    Info,
+    /// Something went wrong and was handled (a retried attempt).
+    Warn,
+    /// The run's error.
+    Error,
+}
+
+impl LogLevel {
+    pub const ALL: [LogLevel; 5] = [
+        LogLevel::Debug,
+        LogLevel::Step,
+        LogLevel::Info,
+        LogLevel::Warn,
+        LogLevel::Error,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogLevel::Debug => "debug",
+            LogLevel::Step => "step",
+            LogLevel::Info => "info",
+            LogLevel::Warn => "warn",
+            LogLevel::Error => "error",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|level| level.as_str().eq_ignore_ascii_case(text))
+    }
+}
+
+impl fmt::Display for LogLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -231,6 +294,10 @@ pub struct JobResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<JobError>,
     pub finished_at: DateTime<Utc>,
+    /// The run's last events and log lines, stored with the result in one transaction: a short
+    /// run then costs one exchange at its end instead of two.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_batch: Option<StepEventBatch>,
 }
 
 /// An item of a work queue as a bot sees it.

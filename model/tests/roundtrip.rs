@@ -3,7 +3,7 @@
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use flowbot_model::wire::{
     AgentMessage, BotRef, ControlMessage, Envelope, ExceptionKind, Job, JobError, JobOutcome,
-    JobResult, Lease, PROTOCOL_VERSION, StepEventBatch,
+    JobResult, Lease, LogLevel, LogLine, PROTOCOL_VERSION, StepEventBatch,
 };
 use flowbot_model::{AttributeValue, Event, Lifecycle, ObjectRef, Status};
 use proptest::prelude::*;
@@ -192,6 +192,11 @@ fn wire_messages_survive_json_in_envelopes() {
             lease_id: "l1".into(),
             seq: 0,
             events: vec![sample_event()],
+            logs: vec![LogLine {
+                time: finished_at,
+                level: LogLevel::Warn,
+                message: "retry: attempt 1 of 3 failed".to_owned(),
+            }],
         }),
         AgentMessage::Result(JobResult {
             lease_id: "l1".into(),
@@ -202,6 +207,12 @@ fn wire_messages_survive_json_in_envelopes() {
                 message: "row 4: IBAN checksum".to_owned(),
             }),
             finished_at,
+            last_batch: Some(StepEventBatch {
+                lease_id: "l1".into(),
+                seq: 1,
+                events: vec![sample_event()],
+                logs: Vec::new(),
+            }),
         }),
     ];
     for message in messages {

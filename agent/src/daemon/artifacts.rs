@@ -1,6 +1,7 @@
-//! After a leased run: upload its `run.log` and the files in its `artifacts/` folder to the
-//! control plane under the lease, so operators find them by job. A failed upload is logged and
-//! the run's result still goes out: the files stay in the local run folder.
+//! After a leased run: upload the files in its `artifacts/` folder to the control plane under
+//! the lease, so operators find them by job. (Its log lines were streamed with the step
+//! events.) A failed upload is logged and the run's result still goes out: the files stay in
+//! the local run folder.
 
 use std::path::Path;
 
@@ -13,14 +14,9 @@ use crate::run::RunReport;
 const MAX_UPLOAD_BYTES: u64 = 64 * 1024 * 1024;
 
 pub(super) fn upload(client: &Client, lease: &LeaseId, report: &RunReport) {
-    let mut files = vec![("run.log".to_owned(), report.run_dir.join("run.log"))];
-    files.extend(report.artifacts.iter().map(|artifact| {
-        (
-            format!("artifacts/{}", artifact.path),
-            report.run_dir.join("artifacts").join(&artifact.path),
-        )
-    }));
-    for (name, path) in files {
+    for artifact in &report.artifacts {
+        let name = format!("artifacts/{}", artifact.path);
+        let path = report.run_dir.join("artifacts").join(&artifact.path);
         if let Err(error) = upload_one(client, lease, &name, &path) {
             tracing::warn!(%name, %error, "artifact not uploaded; it stays in the run folder");
         }

@@ -59,10 +59,21 @@ pub struct DaemonOptions {
     pub abandon: Arc<AtomicBool>,
 }
 
-/// The leases this agent works on, with the token that stops each run.
+/// The leases this agent works on.
 #[derive(Default)]
 struct Active {
-    runs: Mutex<HashMap<LeaseId, (CancelToken, Arc<AtomicBool>)>>,
+    runs: Mutex<HashMap<LeaseId, RunHandle>>,
+}
+
+/// What the heartbeat thread needs of a running lease.
+struct RunHandle {
+    /// Stops the run.
+    cancel: CancelToken,
+    /// Set when the control plane says the lease is gone.
+    lost: Arc<AtomicBool>,
+    /// The run's event and log stream, sent on when its oldest item waits too long (a bot
+    /// asleep or inside a slow step still shows its log live).
+    sink: sink::SharedLeaseSink,
 }
 
 /// Run until drained (SIGTERM) or an unrecoverable refusal. Returns the jobs finished.
@@ -99,7 +110,8 @@ pub fn run_daemon(options: DaemonOptions) -> Result<u64, DaemonError> {
             agent_id.clone(),
             Arc::clone(&beating),
         );
-        std::thread::spawn(move || heartbeat_loop(&client, &active, &agent_id, &beating))
+        let abandon = Arc::clone(&options.abandon);
+        std::thread::spawn(move || heartbeat_loop(&client, &active, &agent_id, &beating, &abandon))
     };
     let slots: Vec<_> = (0..options.slots.max(1))
         .map(|_| {
@@ -143,12 +155,37 @@ pub fn run_daemon(options: DaemonOptions) -> Result<u64, DaemonError> {
     outcome.map(|()| finished.load(Ordering::SeqCst))
 }
 
-fn heartbeat_loop(client: &Client, active: &Active, agent: &AgentId, beating: &AtomicBool) {
+/// Renews the leases every second and, once the agent is told to abandon its work (a second
+/// SIGTERM), stops every running bot within 100 ms.
+fn heartbeat_loop(
+    client: &Client,
+    active: &Active,
+    agent: &AgentId,
+    beating: &AtomicBool,
+    abandon: &AtomicBool,
+) {
     // A third of the default 30 s lease; the control plane's `heartbeat_every_s` is never more.
     let every = Duration::from_secs(1);
     let mut since = Duration::ZERO;
     while beating.load(Ordering::SeqCst) {
         std::thread::sleep(Duration::from_millis(100));
+        let sinks: Vec<sink::SharedLeaseSink> = match active.runs.lock() {
+            Ok(runs) => {
+                if abandon.load(Ordering::SeqCst) {
+                    runs.values().for_each(|run| run.cancel.cancel());
+                }
+                runs.values().map(|run| Arc::clone(&run.sink)).collect()
+            }
+            Err(_) => Vec::new(),
+        };
+        // Outside the map's lock: a send waits on the network.
+        for sink in sinks {
+            if let Ok(mut sink) = sink.lock()
+                && let Err(error) = sink.flush_if_older_than(sink::BATCH_AGE)
+            {
+                tracing::warn!(%error, "step events not sent yet; the run sends them later");
+            }
+        }
         since += Duration::from_millis(100);
         if since < every {
             continue;
@@ -173,12 +210,12 @@ fn heartbeat_loop(client: &Client, active: &Active, agent: &AgentId, beating: &A
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
                 for lease in ack.cancel.iter().chain(&ack.lost) {
-                    if let Some((cancel, lost)) = runs.get(lease) {
+                    if let Some(run) = runs.get(lease) {
                         if ack.lost.contains(lease) {
-                            lost.store(true, Ordering::SeqCst);
+                            run.lost.store(true, Ordering::SeqCst);
                         }
                         tracing::warn!(%lease, "stopping the run: the control plane cancelled it or the lease was lost");
-                        cancel.cancel();
+                        run.cancel.cancel();
                     }
                 }
             }
@@ -220,33 +257,27 @@ fn slot_loop(
 fn run_lease(client: &Arc<Client>, active: &Active, options: &DaemonOptions, lease: Lease) {
     let cancel = CancelToken::new();
     let lost = Arc::new(AtomicBool::new(false));
+    let last_batch = sink::LastBatch::default();
+    let sink = Arc::new(Mutex::new(sink::lease_sink(
+        Arc::clone(client),
+        lease.lease_id.clone(),
+        cancel.clone(),
+        Arc::clone(&lost),
+        Arc::clone(&last_batch),
+    )));
     if let Ok(mut runs) = active.runs.lock() {
-        runs.insert(lease.lease_id.clone(), (cancel.clone(), Arc::clone(&lost)));
+        let handle = RunHandle {
+            cancel: cancel.clone(),
+            lost: Arc::clone(&lost),
+            sink: Arc::clone(&sink),
+        };
+        runs.insert(lease.lease_id.clone(), handle);
     }
-    let abandon_watch = {
-        let (cancel, abandon, done) = (
-            cancel.clone(),
-            Arc::clone(&options.abandon),
-            Arc::new(AtomicBool::new(false)),
-        );
-        let watch_done = Arc::clone(&done);
-        let thread = std::thread::spawn(move || {
-            while !watch_done.load(Ordering::SeqCst) {
-                if abandon.load(Ordering::SeqCst) {
-                    cancel.cancel();
-                    break;
-                }
-                // Parked, not slept: the run's end unparks it, so a job is not held up to
-                // 50 ms waiting for this watcher to notice.
-                std::thread::park_timeout(Duration::from_millis(50));
-            }
-        });
-        (thread, done)
+    let result = execute(client, options, &lease, cancel, Arc::clone(&lost), sink);
+    let result = JobResult {
+        last_batch: last_batch.lock().ok().and_then(|mut last| last.take()),
+        ..result
     };
-    let result = execute(client, options, &lease, cancel, Arc::clone(&lost));
-    abandon_watch.1.store(true, Ordering::SeqCst);
-    abandon_watch.0.thread().unpark();
-    abandon_watch.0.join().ok();
     if let Ok(mut runs) = active.runs.lock() {
         runs.remove(&lease.lease_id);
     }
@@ -284,6 +315,7 @@ fn execute(
     lease: &Lease,
     cancel: CancelToken,
     lost: Arc<AtomicBool>,
+    sink: sink::SharedLeaseSink,
 ) -> JobResult {
     let failed = |kind, message: String| JobResult {
         lease_id: lease.lease_id.clone(),
@@ -291,6 +323,7 @@ fn execute(
         outputs: Default::default(),
         error: Some(JobError { kind, message }),
         finished_at: Utc::now(),
+        last_batch: None,
     };
     let bot = &lease.job.bot;
     let package_dir = match fetch_package(client, &options.data_dir, &bot.name, bot.version) {
@@ -322,12 +355,7 @@ fn execute(
         stop: cancel.clone(),
         lease_lost: Arc::clone(&lost),
     }));
-    run.extra_sink = Some(Box::new(sink::lease_sink(
-        Arc::clone(client),
-        lease.lease_id.clone(),
-        cancel,
-        lost,
-    )));
+    run.extra_sink = Some(Box::new(sink));
     match run_script(run) {
         Ok(report) => {
             artifacts::upload(client, &lease.lease_id, &report);
@@ -340,6 +368,7 @@ fn execute(
                     message: error.to_string(),
                 }),
                 finished_at: report.finished,
+                last_batch: None,
             }
         }
         Err(error) => failed(ExceptionKind::System, error.to_string()),

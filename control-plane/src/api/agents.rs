@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use flowbot_model::wire::{AgentMessage, ControlMessage, Envelope, LeaseRequest};
 use tokio::time::Instant;
 
+use super::work_signal::Wake;
 use super::{AppError, AppState};
 use crate::store::AgentRecord;
 
@@ -64,8 +65,9 @@ pub(super) async fn exchange(
                 .await
             {
                 Ok(_) => {
-                    // A system failure may have requeued the job for another attempt.
-                    state.work_available.notify_waiters();
+                    // A system failure may have requeued the job, or the bot's concurrency
+                    // limit may now let another of its jobs go.
+                    state.work.jobs_ready(1);
                     ControlMessage::Accepted
                 }
                 Err(error) if error.is_lease_lost() => ControlMessage::LeaseLost { lease_id },
@@ -105,9 +107,7 @@ pub(super) async fn exchange(
                 .await
             {
                 Ok(added) => {
-                    if !added.jobs.is_empty() {
-                        state.work_available.notify_waiters();
-                    }
+                    state.work.jobs_ready(added.jobs.len());
                     ControlMessage::QueueItemAdded {
                         item_id: added.item.id,
                         duplicate: added.duplicate,
@@ -130,21 +130,17 @@ async fn lease_or_wait(
         return Ok(ControlMessage::NoWork);
     }
     let deadline = Instant::now() + state.long_poll;
+    // The first look is not a wake: finding nothing then wakes nobody.
+    let mut woken = Wake::All;
     loop {
-        // Register interest before looking, so a job enqueued in between still wakes us.
-        let notified = state.work_available.notified();
-        tokio::pin!(notified);
-        notified.as_mut().enable();
         let agent = request.agent_id.clone();
         let policy = state.policy;
-        if let Some(lease) = state
-            .with_store(move |store| store.lease_next(&agent, chrono::Utc::now(), &policy))
-            .await?
-        {
-            return Ok(ControlMessage::Lease(lease));
-        }
-        if tokio::time::timeout_at(deadline, notified).await.is_err() {
-            return Ok(ControlMessage::NoWork);
+        let look =
+            || state.with_store(move |store| store.lease_next(&agent, chrono::Utc::now(), &policy));
+        match state.work.look_then_wait(woken, deadline, look).await? {
+            Ok(lease) => return Ok(ControlMessage::Lease(lease)),
+            Err(Wake::Deadline) => return Ok(ControlMessage::NoWork),
+            Err(wake) => woken = wake,
         }
     }
 }

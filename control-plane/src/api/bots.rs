@@ -101,6 +101,6 @@ pub(super) async fn limit(
         .with_store(move |store| store.set_bot_limit(&name, limit.max_concurrent))
         .await?;
     // A raised limit may let a waiting job go.
-    state.work_available.notify_waiters();
+    state.work.anything_changed();
     Ok(Json(summary))
 }

@@ -1,4 +1,4 @@
-//! Jobs: create, list, show, cancel, and read a job's step events.
+//! Jobs: create, list, show, cancel, and read a job's step events and run log.
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -6,11 +6,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
+use flowbot_model::wire::LogLevel;
 use flowbot_model::{Event, JobId};
 use serde::Deserialize;
 
 use super::{AppError, AppState};
-use crate::store::{JobFilter, JobRecord, JobState, NewJob};
+use crate::store::{JobFilter, JobRecord, JobState, LogRecord, NewJob};
 
 pub(super) async fn create(
     State(state): State<AppState>,
@@ -20,7 +21,7 @@ pub(super) async fn create(
     let record = state
         .with_store(move |store| store.enqueue(job, chrono::Utc::now()))
         .await?;
-    state.work_available.notify_waiters();
+    state.work.jobs_ready(1);
     Ok((StatusCode::CREATED, Json(record)))
 }
 
@@ -105,6 +106,39 @@ pub(super) async fn cancel(
     Ok(Json(
         state
             .with_store(move |store| store.cancel(&JobId(id), chrono::Utc::now()))
+            .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct LogQuery {
+    /// The least level shown: debug, step, info, warn or error.
+    level: Option<String>,
+}
+
+/// A job's run log, every attempt, in order; `?level=warn` keeps warnings and errors.
+pub(super) async fn logs(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<LogQuery>,
+) -> Result<Json<Vec<LogRecord>>, AppError> {
+    let min_level = query
+        .level
+        .as_deref()
+        .map(|text| {
+            LogLevel::parse(text).ok_or_else(|| {
+                AppError::new(
+                    StatusCode::BAD_REQUEST,
+                    "bad_request",
+                    format!("unknown log level {text:?}: use debug, step, info, warn or error"),
+                )
+            })
+        })
+        .transpose()?;
+    Ok(Json(
+        state
+            .with_store(move |store| store.job_logs(&JobId(id), min_level))
             .await?,
     ))
 }

@@ -7,6 +7,7 @@ mod jobs;
 mod queues;
 mod schedules;
 mod triggers;
+mod work_signal;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,8 +31,8 @@ pub struct AppState {
     pub policy: LeasePolicy,
     /// How long an agent's lease request waits for work before answering `no_work`.
     pub long_poll: Duration,
-    /// Woken whenever a job may have become leasable.
-    pub(crate) work_available: Arc<Notify>,
+    /// Wakes agents' long polls when jobs may have become leasable.
+    pub(crate) work: Arc<work_signal::WorkSignal>,
     /// Woken when a trigger is created or deleted, so file watchers follow at once.
     pub(crate) triggers_changed: Arc<Notify>,
     /// When set, agents must present it (`Authorization: Bearer …`) on the agent protocol.
@@ -51,7 +52,7 @@ impl AppState {
             store,
             policy,
             long_poll: Duration::from_secs(20),
-            work_available: Arc::new(Notify::new()),
+            work: Arc::default(),
             triggers_changed: Arc::new(Notify::new()),
             agent_token: None,
             artifact_dir: None,
@@ -113,6 +114,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/jobs/{id}", get(jobs::show))
         .route("/api/v1/jobs/{id}/cancel", post(jobs::cancel))
         .route("/api/v1/jobs/{id}/events", get(jobs::events))
+        .route("/api/v1/jobs/{id}/logs", get(jobs::logs))
         .route("/api/v1/history/events", get(jobs::history))
         .route("/api/v1/bots", get(bots::list))
         .route("/api/v1/bots/{name}/versions", post(bots::add_version))

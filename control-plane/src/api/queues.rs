@@ -53,9 +53,7 @@ pub(super) async fn add_item(
     let added = state
         .with_store(move |store| store.add_item(&name, item, None, chrono::Utc::now()))
         .await?;
-    if !added.jobs.is_empty() {
-        state.work_available.notify_waiters();
-    }
+    state.work.jobs_ready(added.jobs.len());
     let status = if added.duplicate {
         StatusCode::OK
     } else {

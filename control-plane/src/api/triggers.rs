@@ -18,7 +18,7 @@ pub(super) async fn create(
         .with_store(move |store| store.create_trigger(trigger, chrono::Utc::now()))
         .await?;
     // A queue trigger over a queue that already has items starts its jobs at once.
-    state.work_available.notify_waiters();
+    state.work.anything_changed();
     state.triggers_changed.notify_waiters();
     Ok((StatusCode::CREATED, Json(created)))
 }
@@ -78,7 +78,7 @@ pub(super) async fn call(
             )
         })
         .await?;
-    state.work_available.notify_waiters();
+    state.work.jobs_ready(1);
     let status = if firing.duplicate {
         StatusCode::OK
     } else {

@@ -24,6 +24,7 @@ pub struct ArtifactRecord {
 pub struct Purged {
     pub jobs: u64,
     pub events: u64,
+    pub log_lines: u64,
     pub artifacts: Vec<(JobId, String)>,
 }
 
@@ -103,7 +104,7 @@ pub(super) fn list(connection: &Connection, job: &JobId) -> StoreResult<Vec<Arti
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Remove the step events and artifact records of jobs that ended before `before`. The jobs
+/// Remove the step events, log lines and artifact records of jobs that ended before `before`. The jobs
 /// themselves (state, outputs, error) stay, so run counts and outcomes remain queryable.
 pub(super) fn purge(transaction: &Transaction<'_>, before: DateTime<Utc>) -> StoreResult<Purged> {
     const OLD_JOBS: &str = "SELECT id FROM jobs WHERE state IN ('succeeded', 'failed', 'cancelled', 'timed_out') \
@@ -119,6 +120,7 @@ pub(super) fn purge(transaction: &Transaction<'_>, before: DateTime<Utc>) -> Sto
     let jobs: u64 = transaction.query_row(
         &format!(
             "SELECT COUNT(DISTINCT job_id) FROM (SELECT job_id FROM step_events WHERE job_id IN ({OLD_JOBS}) \
+             UNION SELECT job_id FROM job_logs WHERE job_id IN ({OLD_JOBS}) \
              UNION SELECT job_id FROM artifacts WHERE job_id IN ({OLD_JOBS}))"
         ),
         [cutoff],
@@ -128,6 +130,10 @@ pub(super) fn purge(transaction: &Transaction<'_>, before: DateTime<Utc>) -> Sto
         &format!("DELETE FROM step_events WHERE job_id IN ({OLD_JOBS})"),
         [cutoff],
     )?;
+    let log_lines = transaction.execute(
+        &format!("DELETE FROM job_logs WHERE job_id IN ({OLD_JOBS})"),
+        [cutoff],
+    )?;
     transaction.execute(
         &format!("DELETE FROM artifacts WHERE job_id IN ({OLD_JOBS})"),
         [cutoff],
@@ -135,6 +141,7 @@ pub(super) fn purge(transaction: &Transaction<'_>, before: DateTime<Utc>) -> Sto
     Ok(Purged {
         jobs,
         events: events as u64,
+        log_lines: log_lines as u64,
         artifacts,
     })
 }

@@ -9,7 +9,7 @@ use flowbot_model::wire::{
 use flowbot_model::{AgentId, JobId, LeaseId};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
-use super::sqlite::{from_millis, millis, new_id};
+use super::sqlite::{Cached, from_millis, millis, new_id};
 use super::{JobRecord, JobState, LeasePolicy, NewJob, StoreError, StoreResult};
 
 pub(super) const JOB_COLUMNS: &str = "id, bot_name, bot_version, inputs, priority, required_labels, required_caps, timeout_s, \
@@ -102,7 +102,7 @@ impl JobRecordRow {
 
 pub(super) fn load_job(transaction: &Connection, id: &str) -> StoreResult<JobRecord> {
     let row = transaction
-        .query_row(
+        .row(
             &format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1"),
             [id],
             job_from_row,
@@ -121,7 +121,7 @@ fn set_state(
     state: JobState,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    transaction.execute(
+    transaction.run(
         "UPDATE jobs SET state = ?2, updated_at = ?3 WHERE id = ?1",
         params![job.as_str(), state.as_str(), millis(now)],
     )?;
@@ -146,7 +146,7 @@ fn retry_or_fail(
     } else {
         (JobState::Failed, job.not_before)
     };
-    transaction.execute(
+    transaction.run(
         "UPDATE jobs SET state = ?2, not_before = ?3, error = ?4, updated_at = ?5 WHERE id = ?1",
         params![
             job.job.id.as_str(),
@@ -165,7 +165,7 @@ fn lease_row(
     lease: &LeaseId,
 ) -> StoreResult<Option<(String, String, i64)>> {
     Ok(transaction
-        .query_row(
+        .row(
             "SELECT job_id, state, expires_at FROM leases WHERE id = ?1",
             [lease.as_str()],
             |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
@@ -175,7 +175,7 @@ fn lease_row(
 
 /// Whether a bot may have one more job leased or running under its concurrency limit.
 fn bot_has_room(transaction: &Connection, bot: &str) -> StoreResult<bool> {
-    Ok(transaction.query_row(
+    Ok(transaction.row(
         "SELECT b.max_concurrent IS NULL OR \
                 (SELECT COUNT(*) FROM jobs WHERE bot_name = b.name AND state IN ('leased', 'running')) < b.max_concurrent \
          FROM bots b WHERE b.name = ?1",
@@ -202,7 +202,7 @@ pub(super) fn insert_job(
     {
         let version = super::bots::resolve(transaction, &job.bot.name, job.bot.version)?;
         let id = new_id();
-        transaction.execute(
+        transaction.run(
                 "INSERT INTO jobs (id, seq, bot_name, bot_version, inputs, priority, required_labels, required_caps, \
                  timeout_s, attempt, max_attempts, state, not_before, created_at, updated_at, source) \
                  VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs), ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, 'queued', ?10, ?10, ?10, ?11)",
@@ -239,7 +239,7 @@ pub(super) fn cancel(
         }
         JobState::Queued => set_state(transaction, id, JobState::Cancelled, now)?,
         _ => {
-            transaction.execute(
+            transaction.run(
                 "UPDATE jobs SET cancel_requested = 1, updated_at = ?2 WHERE id = ?1",
                 params![id.as_str(), millis(now)],
             )?;
@@ -255,7 +255,7 @@ pub(super) fn lease_next(
     policy: &LeasePolicy,
 ) -> StoreResult<Option<Lease>> {
     let registration: String = transaction
-        .query_row(
+        .row(
             "SELECT registration FROM agents WHERE id = ?1",
             [agent.as_str()],
             |row| row.get(0),
@@ -266,7 +266,7 @@ pub(super) fn lease_next(
             id: agent.to_string(),
         })?;
     let registration: Registration = serde_json::from_str(&registration)?;
-    transaction.execute(
+    transaction.run(
         "UPDATE agents SET last_seen = ?2 WHERE id = ?1",
         params![agent.as_str(), millis(now)],
     )?;
@@ -313,7 +313,7 @@ pub(super) fn lease_next(
     record.job.attempt += 1;
     let lease_id = LeaseId(new_id());
     let expires_at = now + chrono::Duration::from_std(policy.lease_for).unwrap_or_default();
-    transaction.execute(
+    transaction.run(
         "INSERT INTO leases (id, job_id, agent_id, attempt, state, leased_at, expires_at) \
          VALUES (?1, ?2, ?3, ?4, 'active', ?5, ?6)",
         params![
@@ -325,7 +325,7 @@ pub(super) fn lease_next(
             millis(expires_at)
         ],
     )?;
-    transaction.execute(
+    transaction.run(
         "UPDATE jobs SET state = 'leased', attempt = ?2, updated_at = ?3 WHERE id = ?1",
         params![record.job.id.as_str(), record.job.attempt, millis(now)],
     )?;
@@ -343,7 +343,7 @@ pub(super) fn heartbeat(
     now: DateTime<Utc>,
     policy: &LeasePolicy,
 ) -> StoreResult<HeartbeatAck> {
-    let seen = transaction.execute(
+    let seen = transaction.run(
         "UPDATE agents SET last_seen = ?2 WHERE id = ?1",
         params![heartbeat.agent_id.as_str(), millis(now)],
     )?;
@@ -361,7 +361,7 @@ pub(super) fn heartbeat(
     let expires_at = now + chrono::Duration::from_std(policy.lease_for).unwrap_or_default();
     for lease in &heartbeat.leases {
         let held = transaction
-            .query_row(
+            .row(
                 "SELECT l.job_id, j.cancel_requested FROM leases l JOIN jobs j ON j.id = l.job_id \
                  WHERE l.id = ?1 AND l.agent_id = ?2 AND l.state = 'active' AND l.expires_at > ?3",
                 params![lease.as_str(), heartbeat.agent_id.as_str(), millis(now)],
@@ -371,7 +371,7 @@ pub(super) fn heartbeat(
         match held {
             None => ack.lost.push(lease.clone()),
             Some((_, cancel_requested)) => {
-                transaction.execute(
+                transaction.run(
                     "UPDATE leases SET expires_at = ?2 WHERE id = ?1",
                     params![lease.as_str(), millis(expires_at)],
                 )?;
@@ -395,16 +395,38 @@ pub(super) fn append_events(
     if state == "expired" || (state == "active" && expires_at <= millis(now)) {
         return Err(StoreError::LeaseLost(batch.lease_id.clone()));
     }
-    for (index, event) in batch.events.iter().enumerate() {
-        transaction.execute(
-            "INSERT OR IGNORE INTO step_events (lease_id, seq, idx, job_id, event) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![batch.lease_id.as_str(), batch.seq, index, job_id, serde_json::to_string(event)?],
-        )?;
-    }
-    transaction.execute(
-        "UPDATE jobs SET state = 'running', updated_at = ?2 WHERE id = ?1 AND state = 'leased'",
-        params![job_id, millis(now)],
+    let mut insert_event = transaction.prepare_cached(
+        "INSERT OR IGNORE INTO step_events (lease_id, seq, idx, job_id, event) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
+    for (index, event) in batch.events.iter().enumerate() {
+        insert_event.execute(params![
+            batch.lease_id.as_str(),
+            batch.seq,
+            index,
+            job_id,
+            serde_json::to_string(event)?
+        ])?;
+    }
+    let mut insert_line = transaction.prepare_cached(
+        "INSERT OR IGNORE INTO job_logs (lease_id, seq, idx, job_id, time, level, message) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for (index, line) in batch.logs.iter().enumerate() {
+        insert_line.execute(params![
+            batch.lease_id.as_str(),
+            batch.seq,
+            index,
+            job_id,
+            millis(line.time),
+            line.level.as_str(),
+            line.message
+        ])?;
+    }
+    transaction
+        .prepare_cached(
+            "UPDATE jobs SET state = 'running', updated_at = ?2 WHERE id = ?1 AND state = 'leased'",
+        )?
+        .execute(params![job_id, millis(now)])?;
     Ok(())
 }
 
@@ -422,7 +444,16 @@ pub(super) fn finish(
         "active" if expires_at > millis(now) => {}
         _ => return Err(StoreError::LeaseLost(result.lease_id.clone())),
     }
-    transaction.execute(
+    if let Some(batch) = &result.last_batch {
+        if batch.lease_id != result.lease_id {
+            return Err(StoreError::Invalid(format!(
+                "the result of lease {} carries events of lease {}",
+                result.lease_id, batch.lease_id
+            )));
+        }
+        append_events(transaction, batch, now)?;
+    }
+    transaction.run(
         "UPDATE leases SET state = 'completed' WHERE id = ?1",
         [result.lease_id.as_str()],
     )?;
@@ -433,7 +464,7 @@ pub(super) fn finish(
         now,
     )?;
     let job = load_job(transaction, &job_id)?;
-    transaction.execute(
+    transaction.run(
         "UPDATE jobs SET outputs = ?2 WHERE id = ?1",
         params![job_id, serde_json::to_string(&result.outputs)?],
     )?;
@@ -465,7 +496,7 @@ pub(super) fn expire_leases(
     };
     let mut jobs = Vec::with_capacity(expired.len());
     for (lease, job_id) in expired {
-        transaction.execute(
+        transaction.run(
             "UPDATE leases SET state = 'expired' WHERE id = ?1",
             [&lease],
         )?;

@@ -17,7 +17,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use flowbot_model::wire::{
     BotPackage, BotRef, Capability, Heartbeat, HeartbeatAck, ItemOutcome, Job, JobError, JobResult,
-    Lease, NewQueueItem, QueueItem, Registration, StepEventBatch,
+    Lease, LogLevel, NewQueueItem, QueueItem, Registration, StepEventBatch,
 };
 use flowbot_model::{AgentId, Event, JobId, LeaseId};
 use serde::{Deserialize, Serialize};
@@ -29,6 +29,15 @@ pub use intake::{
 };
 pub use sqlite::SqliteStore;
 pub use triggers::LandedFile;
+
+/// One line of a job's run log, with the attempt that wrote it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogRecord {
+    pub attempt: u32,
+    pub time: DateTime<Utc>,
+    pub level: LogLevel,
+    pub message: String,
+}
 
 /// One immutable version of a bot.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -343,6 +352,8 @@ pub trait Store: Send + Sync {
 
     /// The step events of every attempt of a job, in the order the agents sent them.
     fn job_events(&self, id: &JobId) -> StoreResult<Vec<Event>>;
+    /// The run-log lines of every attempt of a job at `min_level` or above, in order.
+    fn job_logs(&self, id: &JobId, min_level: Option<LogLevel>) -> StoreResult<Vec<LogRecord>>;
     /// Run history as one event log: the step events of the jobs `filter` selects, oldest job
     /// first. Each event also names its job as an object of type `job`, so object-centric
     /// views can group attempts; its case stays the agent's run.
@@ -421,6 +432,7 @@ pub trait Store: Send + Sync {
         now: DateTime<Utc>,
     ) -> StoreResult<ArtifactRecord>;
     fn artifacts(&self, job: &JobId) -> StoreResult<Vec<ArtifactRecord>>;
-    /// Retention: drop the step events and artifact records of jobs that ended before `before`.
+    /// Retention: drop the step events, log lines and artifact records of jobs that ended
+    /// before `before`.
     fn purge_history(&self, before: DateTime<Utc>) -> StoreResult<Purged>;
 }

@@ -9,7 +9,7 @@ use flowbot_model::{JobId, LeaseId};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use super::intake::{AddedItem, ItemFilter, ItemState, NewQueue, QueueItemRecord, QueueSummary};
-use super::sqlite::{from_millis, new_id};
+use super::sqlite::{Cached, from_millis, new_id};
 use super::{StoreError, StoreResult};
 
 /// Queue and trigger names appear in URLs and CLI arguments.
@@ -34,7 +34,7 @@ pub(super) fn create(
     now: DateTime<Utc>,
 ) -> StoreResult<QueueSummary> {
     check_name("queue", &spec.name)?;
-    let inserted = transaction.execute(
+    let inserted = transaction.run(
         "INSERT OR IGNORE INTO queues (name, description, max_retries, retry_backoff_s, sla_s, created_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![spec.name, spec.description, spec.max_retries, spec.retry_backoff_s, spec.sla_s, now.timestamp_millis()],
@@ -84,7 +84,7 @@ pub(super) fn summary(
         let (state, count) = row?;
         counts.insert(state, count);
     }
-    let (oldest, past_deadline): (Option<i64>, u64) = connection.query_row(
+    let (oldest, past_deadline): (Option<i64>, u64) = connection.row(
         "SELECT MIN(CASE WHEN state = 'new' THEN created_at END), \
                 COUNT(CASE WHEN deadline < ?2 THEN 1 END) \
          FROM queue_items WHERE queue = ?1 AND state IN ('new', 'in_progress')",
@@ -102,7 +102,7 @@ pub(super) fn summary(
 
 fn load_queue(connection: &Connection, name: &str) -> StoreResult<(NewQueue, DateTime<Utc>)> {
     connection
-        .query_row(
+        .row(
             "SELECT description, max_retries, retry_backoff_s, sla_s, created_at FROM queues WHERE name = ?1",
             [name],
             |row| {
@@ -138,7 +138,7 @@ pub(super) fn add(
             return Err(StoreError::Invalid("item reference is empty".to_owned()));
         }
         let existing: Option<String> = transaction
-            .query_row(
+            .row(
                 "SELECT id FROM queue_items WHERE queue = ?1 AND reference = ?2",
                 params![queue, reference],
                 |row| row.get(0),
@@ -158,7 +158,7 @@ pub(super) fn add(
     let deadline = item.deadline.or(sla_deadline);
     let not_before = item.defer_until.unwrap_or(now).max(now);
     let id = new_id();
-    transaction.execute(
+    transaction.run(
         "INSERT INTO queue_items (id, seq, queue, reference, payload, priority, deadline, not_before, state, attempt, \
          created_at, updated_at) \
          VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM queue_items), ?2, ?3, ?4, ?5, ?6, ?7, 'new', 0, ?8, ?8)",
@@ -229,7 +229,7 @@ fn finish_item(
 
 pub(super) fn load_item(connection: &Connection, id: &str) -> StoreResult<QueueItemRecord> {
     let parts = connection
-        .query_row(
+        .row(
             &format!("SELECT {ITEM_COLUMNS} FROM queue_items WHERE id = ?1"),
             [id],
             item_from_row,
@@ -269,7 +269,7 @@ fn held_lease_job(
     now: DateTime<Utc>,
 ) -> StoreResult<String> {
     transaction
-        .query_row(
+        .row(
             "SELECT job_id FROM leases WHERE id = ?1 AND state = 'active' AND expires_at > ?2",
             params![lease.as_str(), now.timestamp_millis()],
             |row| row.get(0),
@@ -297,7 +297,7 @@ pub(super) fn take(
     let job_id = held_lease_job(transaction, lease, now)?;
     load_queue(transaction, queue)?;
     let id: Option<String> = transaction
-        .query_row(
+        .row(
             "SELECT id FROM queue_items WHERE queue = ?1 AND state = 'new' AND not_before <= ?2 \
              ORDER BY priority DESC, deadline IS NULL, deadline, seq LIMIT 1",
             params![queue, now.timestamp_millis()],
@@ -307,7 +307,7 @@ pub(super) fn take(
     let Some(id) = id else {
         return Ok(None);
     };
-    transaction.execute(
+    transaction.run(
         "UPDATE queue_items SET state = 'in_progress', attempt = attempt + 1, lease_id = ?2, job_id = ?3, \
          started_at = ?4, updated_at = ?4 WHERE id = ?1",
         params![id, lease.as_str(), job_id, now.timestamp_millis()],
@@ -333,7 +333,7 @@ pub(super) fn settle(
     now: DateTime<Utc>,
 ) -> StoreResult<QueueItemRecord> {
     let item = load_item(transaction, item_id)?;
-    let holder: Option<String> = transaction.query_row(
+    let holder: Option<String> = transaction.row(
         "SELECT lease_id FROM queue_items WHERE id = ?1",
         [item_id],
         |row| row.get(0),
@@ -395,7 +395,7 @@ fn finalize(
     error: Option<&str>,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    transaction.execute(
+    transaction.run(
         "UPDATE queue_items SET state = ?2, output = ?3, error = ?4, finished_at = ?5, updated_at = ?5 WHERE id = ?1",
         params![
             item_id,
@@ -434,7 +434,7 @@ fn retry_or_fail(
     let not_before = now
         .timestamp_millis()
         .saturating_add(i64::try_from(backoff_ms).unwrap_or(i64::MAX));
-    transaction.execute(
+    transaction.run(
         "UPDATE queue_items SET state = 'new', not_before = ?2, error = ?3, updated_at = ?4 WHERE id = ?1",
         params![item.id, not_before, reason, now.timestamp_millis()],
     )?;

@@ -6,8 +6,8 @@ use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, TimeZone, Utc};
 use flowbot_model::wire::{
-    BotPackage, Heartbeat, HeartbeatAck, ItemOutcome, JobResult, Lease, NewQueueItem, QueueItem,
-    Registration, StepEventBatch,
+    BotPackage, Heartbeat, HeartbeatAck, ItemOutcome, JobResult, Lease, LogLevel, NewQueueItem,
+    QueueItem, Registration, StepEventBatch,
 };
 use flowbot_model::{AgentId, Event, JobId, LeaseId};
 use rusqlite::{Connection, Transaction, TransactionBehavior, params};
@@ -15,9 +15,9 @@ use rusqlite::{Connection, Transaction, TransactionBehavior, params};
 use super::jobs::{JOB_COLUMNS, insert_job, job_from_row, load_job};
 use super::{
     AddedItem, AgentRecord, ArtifactRecord, BotSummary, BotVersion, CreatedTrigger, Firing,
-    ItemFilter, JobFilter, JobRecord, JobState, LandedFile, LeasePolicy, NewJob, NewQueue,
-    NewSchedule, NewTrigger, Purged, QueueItemRecord, QueueSummary, ScheduleRecord, Store,
-    StoreError, StoreResult, TriggerRecord,
+    ItemFilter, JobFilter, JobRecord, JobState, LandedFile, LeasePolicy, LogRecord, NewJob,
+    NewQueue, NewSchedule, NewTrigger, Purged, QueueItemRecord, QueueSummary, ScheduleRecord,
+    Store, StoreError, StoreResult, TriggerRecord,
 };
 
 /// Timestamped migrations, applied in order at start; each runs once per database.
@@ -41,6 +41,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "20261129_0005_artifacts",
         include_str!("../../migrations/20261129_0005_artifacts.sql"),
+    ),
+    (
+        "20261130_0006_job_logs",
+        include_str!("../../migrations/20261130_0006_job_logs.sql"),
     ),
 ];
 
@@ -82,6 +86,7 @@ impl SqliteStore {
         connection.pragma_update(None, "journal_mode", "WAL")?;
         connection.pragma_update(None, "synchronous", "NORMAL")?;
         connection.pragma_update(None, "foreign_keys", "ON")?;
+        connection.set_prepared_statement_cache_capacity(128);
         connection.busy_timeout(std::time::Duration::from_secs(5))?;
         migrate(&mut connection)?;
         Ok(Self {
@@ -103,6 +108,34 @@ impl SqliteStore {
         self.connection
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Statements that run for every job (enqueue, lease, events, result, queue items) are
+/// prepared once per connection and reused: parsing SQL was a large share of the control
+/// plane's CPU per job.
+pub(super) trait Cached {
+    fn run(&self, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize>;
+    fn row<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        read: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T>;
+}
+
+impl Cached for Connection {
+    fn run(&self, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize> {
+        self.prepare_cached(sql)?.execute(params)
+    }
+
+    fn row<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        read: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T> {
+        self.prepare_cached(sql)?.query_row(params, read)
     }
 }
 
@@ -310,6 +343,39 @@ impl Store for SqliteStore {
         )?;
         let rows = statement.query_map([id.as_str()], |row| row.get::<_, String>(0))?;
         rows.map(|row| Ok(serde_json::from_str(&row?)?)).collect()
+    }
+
+    fn job_logs(&self, id: &JobId, min_level: Option<LogLevel>) -> StoreResult<Vec<LogRecord>> {
+        let connection = self.lock();
+        load_job(&connection, id.as_str())?;
+        let mut statement = connection.prepare(
+            "SELECT l.attempt, g.time, g.level, g.message FROM job_logs g JOIN leases l ON l.id = g.lease_id \
+             WHERE g.job_id = ?1 ORDER BY l.leased_at, l.id, g.seq, g.idx",
+        )?;
+        let rows = statement.query_map([id.as_str()], |row| {
+            Ok((
+                row.get::<_, u32>(0)?,
+                row.get::<_, i64>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+            ))
+        })?;
+        let mut lines = Vec::new();
+        for row in rows {
+            let (attempt, time, level, message) = row?;
+            let level = LogLevel::parse(&level).ok_or_else(|| {
+                StoreError::Invalid(format!("stored log line has an unknown level {level:?}"))
+            })?;
+            if min_level.is_none_or(|min| level >= min) {
+                lines.push(LogRecord {
+                    attempt,
+                    time: from_millis(time),
+                    level,
+                    message,
+                });
+            }
+        }
+        Ok(lines)
     }
 
     fn history(&self, filter: &JobFilter) -> StoreResult<Vec<Event>> {

@@ -73,5 +73,6 @@ pub fn result(
         outputs: Default::default(),
         error,
         finished_at: at(0),
+        last_batch: None,
     }
 }

@@ -101,7 +101,14 @@ enum JobsCommand {
     Cancel { id: String },
     /// The step events the job's runs reported
     Events { id: String },
-    /// Files the job's runs uploaded: run.log and what the bot saved under artifacts/
+    /// The job's run log, every attempt, streamed by the agent while the bot runs
+    Logs {
+        id: String,
+        /// Show only lines at this level or above
+        #[arg(long, value_parser = ["debug", "step", "info", "warn", "error"])]
+        level: Option<String>,
+    },
+    /// Files the job's runs uploaded: what the bot saved under artifacts/
     Artifacts { id: String },
     /// Download one artifact (`-o -` writes it to stdout)
     Artifact {
@@ -177,6 +184,11 @@ pub(crate) fn ctl(args: &CtlArgs, settings: &Resolved) -> anyhow::Result<ExitCod
         CtlCommand::Jobs(JobsCommand::Events { id }) => {
             let events = client.get(&format!("/api/v1/jobs/{id}/events"), &[])?;
             return print(format, &events, || table::events(&events));
+        }
+        CtlCommand::Jobs(JobsCommand::Logs { id, level }) => {
+            let query: Vec<(&str, String)> = level.iter().map(|l| ("level", l.clone())).collect();
+            let lines = client.get(&format!("/api/v1/jobs/{id}/logs"), &query)?;
+            return print(format, &lines, || table::log_lines(&lines));
         }
         CtlCommand::Jobs(JobsCommand::Artifacts { id }) => {
             let artifacts = client.get(&format!("/api/v1/jobs/{id}/artifacts"), &[])?;

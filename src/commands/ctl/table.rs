@@ -112,6 +112,25 @@ pub(super) fn events(events: &Value) -> String {
     render(&["TIME", "ACTIVITY", "STATUS", "RESOURCE"], rows)
 }
 
+/// Log lines read like a log file: `time level message`, the attempt marked when it changes.
+pub(super) fn log_lines(lines: &Value) -> String {
+    let mut out = String::new();
+    let mut attempt = None;
+    for line in lines.as_array().into_iter().flatten() {
+        if attempt != Some(&line["attempt"]) {
+            attempt = Some(&line["attempt"]);
+            out.push_str(&format!("-- attempt {}\n", text(&line["attempt"])));
+        }
+        out.push_str(&format!(
+            "{} {:5} {}\n",
+            text(&line["time"]),
+            text(&line["level"]),
+            text(&line["message"])
+        ));
+    }
+    out
+}
+
 pub(super) fn agents(agents: &Value) -> String {
     let rows = agents
         .as_array()
