@@ -283,14 +283,21 @@ pub fn run_script(options: RunOptions) -> Result<RunReport, AgentError> {
     let engine = build_run_engine(&options.limits, package_dir, &runtime);
 
     // rhai recurses on the native stack; the call-depth limit is only safe on a stack sized for
-    // it, whatever thread the caller runs us on.
-    let executed = std::thread::scope(|scope| {
-        std::thread::Builder::new()
-            .name(format!("bot {}", runtime.run_id))
-            .stack_size(SCRIPT_STACK_BYTES)
-            .spawn_scoped(scope, || execute(&engine, &text, &script_name, &runtime))
-            .map(|handle| handle.join())
-    });
+    // it, whatever thread the caller runs us on. A thread made by `script_thread` (an agent's
+    // slot) has one; any other caller gets a fresh thread for the run.
+    let executed = if ON_SCRIPT_THREAD.get() {
+        Ok(std::panic::catch_unwind(std::panic::AssertUnwindSafe(
+            || execute(&engine, &text, &script_name, &runtime),
+        )))
+    } else {
+        std::thread::scope(|scope| {
+            std::thread::Builder::new()
+                .name(format!("bot {}", runtime.run_id))
+                .stack_size(SCRIPT_STACK_BYTES)
+                .spawn_scoped(scope, || execute(&engine, &text, &script_name, &runtime))
+                .map(|handle| handle.join())
+        })
+    };
     let (outcome, error) = match executed {
         Ok(Ok(result)) => result,
         Ok(Err(_panic)) => (
@@ -330,6 +337,26 @@ pub fn run_script(options: RunOptions) -> Result<RunReport, AgentError> {
 /// Stack of the thread a script runs on: enough for `Limits::max_call_depth` levels of script
 /// calls with room to spare in debug builds (only touched pages use memory).
 const SCRIPT_STACK_BYTES: usize = 256 * 1024 * 1024;
+
+std::thread_local! {
+    /// Set on threads made by [`script_thread`]: their stack is [`SCRIPT_STACK_BYTES`].
+    static ON_SCRIPT_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Spawns a thread whose stack is big enough to run scripts on directly, so [`run_script`]
+/// called on it does not map a fresh 256 MB stack for every run.
+pub fn script_thread<T: Send + 'static>(
+    name: String,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> std::io::Result<std::thread::JoinHandle<T>> {
+    std::thread::Builder::new()
+        .name(name)
+        .stack_size(SCRIPT_STACK_BYTES)
+        .spawn(move || {
+            ON_SCRIPT_THREAD.set(true);
+            work()
+        })
+}
 
 fn internal_error(script: &str, message: &str) -> ScriptError {
     ScriptError {

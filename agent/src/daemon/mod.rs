@@ -33,6 +33,8 @@ pub enum DaemonError {
     Refused(String),
     #[error("HTTP: {0}")]
     Http(String),
+    #[error("cannot start a slot thread: {0}")]
+    Thread(std::io::Error),
     #[error("cannot write the bot package to {path}: {source}")]
     Package {
         path: PathBuf,
@@ -113,8 +115,8 @@ pub fn run_daemon(options: DaemonOptions) -> Result<u64, DaemonError> {
         let abandon = Arc::clone(&options.abandon);
         std::thread::spawn(move || heartbeat_loop(&client, &active, &agent_id, &beating, &abandon))
     };
-    let slots: Vec<_> = (0..options.slots.max(1))
-        .map(|_| {
+    let slots = (0..options.slots.max(1))
+        .map(|slot| {
             let (client, active, options, agent_id, finished) = (
                 Arc::clone(&client),
                 Arc::clone(&active),
@@ -122,9 +124,12 @@ pub fn run_daemon(options: DaemonOptions) -> Result<u64, DaemonError> {
                 agent_id.clone(),
                 Arc::clone(&finished),
             );
-            std::thread::spawn(move || slot_loop(&client, &active, &options, &agent_id, &finished))
+            crate::run::script_thread(format!("slot {slot}"), move || {
+                slot_loop(&client, &active, &options, &agent_id, &finished)
+            })
         })
-        .collect();
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(DaemonError::Thread)?;
     // Slots blocked in a long poll would hold a drained agent for up to 20 s; once draining
     // and idle, leave without them. A lease granted in that instant is not lost: it expires
     // and the control plane gives the job to another agent.
@@ -407,9 +412,14 @@ fn fetch_package(
             "package path {path:?} would escape the package folder"
         )));
     }
-    let staging = data_dir
-        .join("packages")
-        .join(format!(".{name}-v{version}-{}", std::process::id()));
+    // Unique per fetch, not just per process: an agent's slots may fetch the same new version
+    // at once, and one slot renaming its staging folder away must not pull it from under another.
+    static FETCHES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let staging = data_dir.join("packages").join(format!(
+        ".{name}-v{version}-{}-{}",
+        std::process::id(),
+        FETCHES.fetch_add(1, Ordering::SeqCst)
+    ));
     let io = |path: &Path| {
         let path = path.to_owned();
         move |source| DaemonError::Package { path, source }

@@ -266,11 +266,13 @@ pub(super) fn lease_next(
             id: agent.to_string(),
         })?;
     let registration: Registration = serde_json::from_str(&registration)?;
+    // Once a second is enough to show an idle agent alive; a write per lease request would
+    // dirty the agents table's page in every lease transaction.
     transaction.run(
-        "UPDATE agents SET last_seen = ?2 WHERE id = ?1",
+        "UPDATE agents SET last_seen = ?2 WHERE id = ?1 AND last_seen < ?2 - 1000",
         params![agent.as_str(), millis(now)],
     )?;
-    let mut statement = transaction.prepare(&format!(
+    let mut statement = transaction.prepare_cached(&format!(
         "SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'queued' AND not_before <= ?1 ORDER BY priority DESC, seq"
     ))?;
     let mut rows = statement.query([millis(now)])?;
@@ -489,8 +491,9 @@ pub(super) fn expire_leases(
     policy: &LeasePolicy,
 ) -> StoreResult<Vec<JobId>> {
     let expired: Vec<(String, String)> = {
-        let mut statement = transaction
-            .prepare("SELECT id, job_id FROM leases WHERE state = 'active' AND expires_at <= ?1")?;
+        let mut statement = transaction.prepare_cached(
+            "SELECT id, job_id FROM leases WHERE state = 'active' AND expires_at <= ?1",
+        )?;
         let rows = statement.query_map([millis(now)], |row| Ok((row.get(0)?, row.get(1)?)))?;
         rows.collect::<rusqlite::Result<_>>()?
     };

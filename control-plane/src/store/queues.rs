@@ -55,7 +55,7 @@ pub(super) fn summaries(
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<QueueSummary>> {
     let names: Vec<String> = {
-        let mut statement = connection.prepare("SELECT name FROM queues ORDER BY name")?;
+        let mut statement = connection.prepare_cached("SELECT name FROM queues ORDER BY name")?;
         let rows = statement.query_map([], |row| row.get(0))?;
         rows.collect::<rusqlite::Result<_>>()?
     };
@@ -75,8 +75,9 @@ pub(super) fn summary(
         .iter()
         .map(|state| (state.as_str().to_owned(), 0))
         .collect();
-    let mut statement = connection
-        .prepare("SELECT state, COUNT(*) FROM queue_items WHERE queue = ?1 GROUP BY state")?;
+    let mut statement = connection.prepare_cached(
+        "SELECT state, COUNT(*) FROM queue_items WHERE queue = ?1 GROUP BY state",
+    )?;
     let rows = statement.query_map([name], |row| {
         Ok((row.get::<_, String>(0)?, row.get::<_, u64>(1)?))
     })?;
@@ -248,7 +249,7 @@ pub(super) fn list(
     filter: &ItemFilter,
 ) -> StoreResult<Vec<QueueItemRecord>> {
     load_queue(connection, queue)?;
-    let mut statement = connection.prepare(&format!(
+    let mut statement = connection.prepare_cached(&format!(
         "SELECT {ITEM_COLUMNS} FROM queue_items WHERE queue = ?1 AND (?2 IS NULL OR state = ?2) ORDER BY seq LIMIT ?3"
     ))?;
     let rows = statement.query_map(
@@ -450,8 +451,9 @@ pub(super) fn release_for_lease(
     now: DateTime<Utc>,
 ) -> StoreResult<usize> {
     let held: Vec<String> = {
-        let mut statement = transaction
-            .prepare("SELECT id FROM queue_items WHERE lease_id = ?1 AND state = 'in_progress'")?;
+        let mut statement = transaction.prepare_cached(
+            "SELECT id FROM queue_items WHERE lease_id = ?1 AND state = 'in_progress'",
+        )?;
         let rows = statement.query_map([lease], |row| row.get(0))?;
         rows.collect::<rusqlite::Result<_>>()?
     };

@@ -87,6 +87,10 @@ impl SqliteStore {
         connection.pragma_update(None, "synchronous", "NORMAL")?;
         connection.pragma_update(None, "foreign_keys", "ON")?;
         connection.set_prepared_statement_cache_capacity(128);
+        // Checkpoint every ~16 MB of WAL instead of SQLite's 4 MB: the hot pages (the ready-jobs
+        // index, the leases table) are rewritten by every job and are copied back once per
+        // checkpoint, so fewer checkpoints copy (and fsync) far less for the same work.
+        connection.pragma_update(None, "wal_autocheckpoint", 4000)?;
         connection.busy_timeout(std::time::Duration::from_secs(5))?;
         migrate(&mut connection)?;
         Ok(Self {
