@@ -285,4 +285,5 @@ model_tests! {
     interval_event_log_xes => "interval_event_log.xes",
     sepsis_xes_gz => "sepsis.xes.gz",
     receipt_xes_gz => "receipt.xes.gz",
+    bpic2012_xes_gz => "bpic2012.xes.gz",
 }
