@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use flowbot_miner::Log;
-use flowbot_miner::conformance::{alignments, token_replay};
+use flowbot_miner::conformance::{alignments, precision, token_replay};
+use flowbot_miner::discovery::alpha;
+use flowbot_miner::discovery::heuristics::{self, Thresholds};
 use flowbot_miner::discovery::inductive::{self, Variant};
 use flowbot_miner::import::{ImportOptions, import_path};
 use flowbot_miner::petri::from_tree;
@@ -64,5 +66,32 @@ fn conformance(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, discovery, conformance);
+/// Heuristics and Alpha Miner (each to its Petri net) and ETConformance precision of the log on
+/// its IM net; pm4py's side: `xtask/bench/pm4py_discovery.py N LOG --models`.
+fn models(c: &mut Criterion) {
+    let mut group = c.benchmark_group("models");
+    group.sample_size(10);
+    for name in ["receipt.xes.gz", "sepsis.xes.gz", "bpic2012.xes.gz"] {
+        let log = load(name);
+        group.bench_function(format!("heuristics/{name}"), |b| {
+            b.iter(|| {
+                let found = heuristics::discover(black_box(&log), &Thresholds::default()).unwrap();
+                heuristics::to_petri::convert(&found)
+            })
+        });
+        group.bench_function(format!("alpha/{name}"), |b| {
+            b.iter(|| alpha::discover(black_box(&log)))
+        });
+    }
+    for name in ["receipt.xes.gz", "sepsis.xes.gz"] {
+        let log = load(name);
+        let net = from_tree::convert(&inductive::discover(&log, Variant::Im).unwrap());
+        group.bench_function(format!("precision/{name}"), |b| {
+            b.iter(|| precision::precision(black_box(&log), &net))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, discovery, conformance, models);
 criterion_main!(benches);

@@ -4,11 +4,13 @@
 //!
 //! The crate is grouped the way analysts think: [`import`] reads files into a columnar
 //! [`Log`], [`filter`] narrows it, [`analysis`] computes statistics, [`map`] lays out process
-//! maps, [`discovery`] finds process models, [`petri`] holds Petri nets and [`export`] writes
+//! maps, [`discovery`] finds process models, [`petri`] holds Petri nets, [`bpmn`] draws
+//! process trees as BPMN and [`export`] writes
 //! logs back out. Importers never panic on bad input: they return
 //! the log plus [`Diagnostic`]s, or a typed error.
 
 pub mod analysis;
+pub mod bpmn;
 pub mod conformance;
 pub mod diagnostic;
 pub mod discovery;

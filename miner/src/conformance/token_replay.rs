@@ -92,7 +92,7 @@ pub fn aggregate(results: &[TraceReplay]) -> ReplayFitness {
 /// A marking that remembers the order places were first marked in, as pm4py's `Counter`
 /// does; one heuristic step walks the marking in that order.
 #[derive(Debug, Clone, Default)]
-struct Marking {
+pub(super) struct Marking {
     tokens: Vec<(PlaceId, i64)>,
 }
 
@@ -105,7 +105,7 @@ impl PartialEq for Marking {
 }
 
 impl Marking {
-    fn get(&self, place: PlaceId) -> i64 {
+    pub(super) fn get(&self, place: PlaceId) -> i64 {
         self.tokens
             .iter()
             .find(|(p, _)| *p == place)
@@ -130,12 +130,12 @@ impl Marking {
         }
     }
 
-    fn places(&self) -> impl Iterator<Item = PlaceId> + '_ {
+    pub(super) fn places(&self) -> impl Iterator<Item = PlaceId> + '_ {
         self.tokens.iter().map(|&(p, _)| p)
     }
 }
 
-struct Replayer<'a> {
+pub(super) struct Replayer<'a> {
     inputs: Vec<Vec<PlaceId>>,
     outputs: Vec<Vec<PlaceId>>,
     /// Rank of each place's name in sorted order (pm4py sorts places by name).
@@ -148,7 +148,7 @@ struct Replayer<'a> {
 }
 
 impl<'a> Replayer<'a> {
-    fn new(net: &'a PetriNet) -> Replayer<'a> {
+    pub(super) fn new(net: &'a PetriNet) -> Replayer<'a> {
         let mut inputs = vec![Vec::new(); net.transitions.len()];
         let mut outputs = vec![Vec::new(); net.transitions.len()];
         let mut consumers = vec![Vec::new(); net.places.len()];
@@ -208,11 +208,11 @@ impl<'a> Replayer<'a> {
         }
     }
 
-    fn enabled(&self, transition: TransitionId, marking: &Marking) -> bool {
+    pub(super) fn enabled(&self, transition: TransitionId, marking: &Marking) -> bool {
         self.inputs[transition].iter().all(|&p| marking.get(p) >= 1)
     }
 
-    fn fire(&self, transition: TransitionId, marking: &mut Marking) {
+    pub(super) fn fire(&self, transition: TransitionId, marking: &mut Marking) {
         for &p in &self.inputs[transition] {
             marking.take(p, 1);
         }
@@ -222,15 +222,45 @@ impl<'a> Replayer<'a> {
     }
 
     fn replay(&self, trace: &[&str]) -> TraceReplay {
-        let mut state = State {
+        let mut state = self.start();
+        for activity in trace {
+            self.step(activity, &mut state, false);
+        }
+        self.towards_final_marking(&mut state);
+        self.finish(state)
+    }
+
+    /// pm4py's replay with `stop_immediately_unfit` and no walk to the final marking, as
+    /// precision runs it: the marking after `prefix`, or `None` once an event's transition
+    /// cannot fire even after silent moves.
+    pub(super) fn replay_prefix(&self, prefix: &[&str]) -> Option<Marking> {
+        let mut state = self.start();
+        for activity in prefix {
+            if !self.step(activity, &mut state, true) {
+                return None;
+            }
+        }
+        Some(state.marking)
+    }
+
+    pub(super) fn initial_marking(&self) -> &Marking {
+        &self.initial
+    }
+
+    fn start(&self) -> State {
+        State {
             marking: self.initial.clone(),
             missing: 0,
             consumed: 0,
             produced: self.initial.tokens.iter().map(|&(_, n)| n as u64).sum(),
-        };
-        for activity in trace {
+        }
+    }
+
+    /// Replays one event; false when it was not enabled and `stop_unfit` asked to stop there.
+    fn step(&self, activity: &str, state: &mut State, stop_unfit: bool) -> bool {
+        {
             let Some(&transition) = self.by_label.get(activity) else {
-                continue; // pm4py skips activities the model does not know
+                return true; // pm4py skips activities the model does not know
             };
             if !self.enabled(transition, &state.marking) {
                 let mut visited = Vec::new();
@@ -249,6 +279,9 @@ impl<'a> Replayer<'a> {
                 state.marking = marking;
             }
             if !self.enabled(transition, &state.marking) {
+                if stop_unfit {
+                    return false;
+                }
                 for &p in &self.inputs[transition] {
                     let have = state.marking.get(p);
                     if have < 1 {
@@ -261,8 +294,7 @@ impl<'a> Replayer<'a> {
             state.produced += self.outputs[transition].len() as u64;
             self.fire(transition, &mut state.marking);
         }
-        self.towards_final_marking(&mut state);
-        self.finish(state)
+        true
     }
 
     /// pm4py's `apply_hidden_trans`: fire silent transitions on shortest silent paths from

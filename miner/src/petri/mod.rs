@@ -2,6 +2,7 @@
 //! final markings. [`from_tree`] builds the workflow net of a process tree as
 //! `pm4py.convert_to_petri_net` does.
 
+pub(crate) mod builder;
 pub mod from_tree;
 pub mod pnml;
 pub mod render;

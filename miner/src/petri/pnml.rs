@@ -2,7 +2,9 @@
 //! ProM write: place and transition ids are their names, a transition's `<name>` is its label,
 //! silent transitions carry `<toolspecific tool="ProM" activity="$invisible$"/>`, and the final
 //! marking sits in `<finalmarkings>`. Element order is kept both ways, so a net read back
-//! replays exactly like the one written.
+//! replays exactly like the one written. Elements outside that dialect (and outside
+//! `<toolspecific>`, whose content belongs to its tool) are skipped and reported as
+//! [`Diagnostic`]s with file, line and element.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -11,6 +13,31 @@ use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
 use super::{Arc, PetriNet, Place, Transition};
+use crate::diagnostic::{Diagnostic, Location};
+
+/// Elements the reader understands or knowingly passes over (layout and ProM's arc types).
+const KNOWN: &[&[u8]] = &[
+    b"pnml",
+    b"net",
+    b"page",
+    b"place",
+    b"transition",
+    b"arc",
+    b"name",
+    b"text",
+    b"initialMarking",
+    b"toolspecific",
+    b"finalmarkings",
+    b"marking",
+    b"graphics",
+    b"position",
+    b"offset",
+    b"dimension",
+    b"fill",
+    b"line",
+    b"font",
+    b"arctype",
+];
 
 /// Why a PNML document could not be read as a Petri net.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -101,11 +128,31 @@ enum Scope {
     Name,
     InitialMarking,
     Text,
+    /// `<toolspecific>` or an unknown element: nothing inside is read or reported.
+    Opaque,
     Other,
 }
 
-/// Reads the first net of a PNML document (pages flattened).
+/// Reads the first net of a PNML document (pages flattened); unknown elements are an error-free
+/// skip, see [`read_pnml`] for the diagnostics.
 pub fn from_pnml(text: &str) -> Result<PetriNet, PnmlError> {
+    read_pnml(text, "PNML").map(|(net, _)| net)
+}
+
+/// 1-based line of byte `offset` in `text`.
+fn line_of(text: &str, offset: u64) -> u64 {
+    let end = (offset as usize).min(text.len());
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count() as u64
+        + 1
+}
+
+/// Reads the first net of a PNML document named `file`, with a diagnostic for every element
+/// outside the dialect that was skipped.
+pub fn read_pnml(text: &str, file: &str) -> Result<(PetriNet, Vec<Diagnostic>), PnmlError> {
+    let mut diagnostics = Vec::new();
     let mut reader = Reader::from_str(text);
     let mut net = PetriNet::default();
     let mut place_ids: HashMap<String, usize> = HashMap::new();
@@ -120,7 +167,24 @@ pub fn from_pnml(text: &str) -> Result<PetriNet, PnmlError> {
             byte: reader.error_position(),
             message: error.to_string(),
         })?;
+        let opaque = scopes.contains(&Scope::Opaque);
         match event {
+            Event::Start(_) if opaque => scopes.push(Scope::Opaque),
+            Event::Empty(_) if opaque => {}
+            Event::Start(ref element) | Event::Empty(ref element)
+                if !KNOWN.contains(&element.local_name().as_ref()) =>
+            {
+                let name = String::from_utf8_lossy(element.local_name().as_ref()).into_owned();
+                diagnostics.push(Diagnostic::new(
+                    file,
+                    Location::Line(line_of(text, reader.buffer_position())),
+                    Some(&name),
+                    format!("unknown PNML element <{name}> skipped with everything inside it"),
+                ));
+                if matches!(event, Event::Start(_)) {
+                    scopes.push(Scope::Opaque);
+                }
+            }
             Event::Start(element) => {
                 let scope = open(
                     &element,
@@ -207,7 +271,7 @@ pub fn from_pnml(text: &str) -> Result<PetriNet, PnmlError> {
             .ok_or_else(|| PnmlError::Invalid(format!("final marking names unknown place {id}")))?;
         net.final_marking.insert(*place, tokens);
     }
-    Ok(net)
+    Ok((net, diagnostics))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -263,7 +327,7 @@ fn open(
             {
                 net.transitions[*t].label = None;
             }
-            Scope::Other
+            Scope::Opaque
         }
         b"name" => Scope::Name,
         b"initialMarking" => Scope::InitialMarking,
@@ -346,6 +410,25 @@ mod tests {
         let text = r#"<pnml><net id="n"><page id="p"><place id="a"/><place id="b"/>
             <arc id="x" source="a" target="b"/></page></net></pnml>"#;
         assert!(matches!(from_pnml(text), Err(PnmlError::Invalid(_))));
+    }
+
+    #[test]
+    fn unknown_elements_are_skipped_and_reported_with_line_and_name() {
+        let text = "<pnml><net id=\"n\"><page id=\"p\">\n<place id=\"a\"/>\n<colour id=\"c\"><text>x</text></colour>\n<transition id=\"t\"><toolspecific tool=\"X\"><anything/></toolspecific></transition>\n<arc id=\"x\" source=\"a\" target=\"t\"/></page></net></pnml>";
+        let (net, diagnostics) = read_pnml(text, "model.pnml").unwrap();
+        assert_eq!(
+            (net.places.len(), net.transitions.len(), net.arcs.len()),
+            (1, 1, 1)
+        );
+        assert_eq!(
+            diagnostics,
+            vec![Diagnostic::new(
+                "model.pnml",
+                Location::Line(3),
+                Some("colour"),
+                "unknown PNML element <colour> skipped with everything inside it",
+            )]
+        );
     }
 
     #[test]

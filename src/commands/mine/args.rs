@@ -61,8 +61,9 @@ pub(crate) enum MineCommand {
         #[arg(long, value_enum, default_value_t = Overlay::Frequency)]
         overlay: Overlay,
     },
-    /// Discover a process model with the Inductive Miner (IM, or IMf with --noise) and write
-    /// its Petri net as .pnml, .svg or .dot
+    /// Discover a process model (Inductive Miner, Heuristics Miner or Alpha Miner, as pm4py
+    /// runs them) and write its Petri net as .pnml, .svg or .dot (IM/IMf also as .bpmn with
+    /// layout); prints the log's fitness and precision on it
     Discover {
         #[command(flatten)]
         input: InputArgs,
@@ -74,11 +75,22 @@ pub(crate) enum MineCommand {
         /// IMf's noise threshold in [0, 1]
         #[arg(long, default_value_t = 0.2)]
         noise: f64,
-        /// Where to write the Petri net; the extension chooses the format (.pnml, .svg, .dot)
+        /// Heuristics: an arc a→b is kept when (|a>b| − |b>a|) / (|a>b| + |b>a| + 1) reaches this
+        #[arg(long, default_value_t = 0.5)]
+        dependency_threshold: f64,
+        /// Heuristics: two successors (or predecessors) are parallel (AND) from this measure on
+        #[arg(long, default_value_t = 0.65)]
+        and_threshold: f64,
+        /// Heuristics: a b a patterns become a loop of length two from this measure on
+        #[arg(long, default_value_t = 0.5)]
+        loop_two_threshold: f64,
+        /// Where to write the model; the extension chooses the format (.pnml, .svg, .dot, and
+        /// .bpmn for IM/IMf)
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
-    /// Check how well the log fits a Petri net (PNML): token replay or alignments
+    /// Check how well the log fits a Petri net (PNML): token replay, or alignments with a report
+    /// of the activities cases skip or insert (and in which variants)
     Conform {
         #[command(flatten)]
         input: InputArgs,
@@ -86,12 +98,17 @@ pub(crate) enum MineCommand {
         model: PathBuf,
         #[command(flatten)]
         filters: FilterArgs,
-        /// Token-based replay (fast, pm4py's heuristic) or optimal alignments
+        /// Token-based replay (fast, pm4py's heuristic) or optimal alignments (adds the
+        /// deviations report)
         #[arg(long, value_enum, default_value_t = ConformMethod::Replay)]
         method: ConformMethod,
         /// Alignments: seconds allowed per variant before it is cut off and reported
         #[arg(long, default_value_t = 60)]
         timeout: u64,
+        /// Also measure precision (ETConformance, token-based, as pm4py): how much behaviour
+        /// the model allows that the log never shows (1 = none)
+        #[arg(long)]
+        precision: bool,
     },
     /// Write the (filtered) log as XES (.xes, .xes.gz), CSV or OCEL 2.0 JSON (.jsonocel)
     Export {
@@ -111,6 +128,11 @@ pub(crate) enum Algorithm {
     Im,
     /// Inductive Miner – infrequent: rare behaviour (below --noise) is left out
     Imf,
+    /// Heuristics Miner: frequent dependencies, AND-splits/joins and short loops; the net may
+    /// not fit every trace
+    Heuristics,
+    /// Alpha Miner: the classic footprint-based miner (no silent steps, short loops are lost)
+    Alpha,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

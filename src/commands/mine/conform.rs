@@ -1,4 +1,5 @@
-//! `flowbot mine conform`: fitness of the log on a PNML model, by token replay or alignments.
+//! `flowbot mine conform`: fitness of the log on a PNML model, by token replay or alignments,
+//! and with `--precision` pm4py's ETConformance precision.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -6,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use flowbot_miner::Log;
-use flowbot_miner::conformance::{alignments, token_replay};
+use flowbot_miner::conformance::{alignments, deviations, precision, token_replay};
 use flowbot_miner::petri::pnml;
 use serde_json::json;
 
@@ -19,11 +20,18 @@ pub(crate) fn run(
     model: &Path,
     method: ConformMethod,
     timeout_seconds: u64,
+    with_precision: bool,
     format: OutputFormat,
 ) -> anyhow::Result<ExitCode> {
     let text = std::fs::read_to_string(model)
         .with_context(|| format!("cannot read {}", model.display()))?;
-    let net = pnml::from_pnml(&text).with_context(|| model.display().to_string())?;
+    let (net, diagnostics) = pnml::read_pnml(&text, &model.display().to_string())
+        .with_context(|| model.display().to_string())?;
+    for diagnostic in &diagnostics {
+        eprintln!("warning: {diagnostic}");
+    }
+    // Which activities cases skip or insert: from the alignments, so only with `--method align`.
+    let mut deviation_report = None;
     let (fitness, cut_off) = match method {
         ConformMethod::Replay => {
             let (_, fitness) = token_replay::replay_log(log, &net);
@@ -39,6 +47,7 @@ pub(crate) fn run(
         ConformMethod::Align => {
             let aligned = alignments::align_log(log, &net, Duration::from_secs(timeout_seconds));
             let fitness = &aligned.fitness;
+            deviation_report = Some(deviations::report(log, &aligned));
             (
                 json!({
                     "log_fitness": fitness.log_fitness,
@@ -49,6 +58,7 @@ pub(crate) fn run(
             )
         }
     };
+    let precision = with_precision.then(|| precision::precision(log, &net));
     let method_name = match method {
         ConformMethod::Replay => "replay",
         ConformMethod::Align => "align",
@@ -58,7 +68,10 @@ pub(crate) fn run(
             "method": method_name,
             "cases": log.num_cases(),
             "fitness": fitness,
+            "precision": precision,
             "cut_off_cases": cut_off,
+            "deviations": deviation_report,
+            "model_diagnostics": diagnostics,
         })),
         OutputFormat::Text => {
             let mut text = format!(
@@ -72,6 +85,28 @@ pub(crate) fn run(
                     .unwrap_or_default(),
                 log.num_cases()
             );
+            if let Some(precision) = &precision {
+                text.push_str(&format!(
+                    "precision {:.6} ({} escaping of {} activated transitions)\n",
+                    precision.precision, precision.escaping_edges, precision.activated_transitions
+                ));
+            }
+            if let Some(report) = &deviation_report {
+                text.push_str(&format!(
+                    "{} of {} aligned cases deviate\n",
+                    report.deviating_cases, report.aligned_cases
+                ));
+                for activity in report.activities.iter().take(10) {
+                    text.push_str(&format!(
+                        "  {}: skipped {} times, inserted {} times, in {} cases ({} variants)\n",
+                        activity.activity,
+                        activity.skipped,
+                        activity.inserted,
+                        activity.cases,
+                        activity.variants.len()
+                    ));
+                }
+            }
             if !cut_off.is_empty() {
                 text.push_str(&format!(
                     "{} cases cut off after {timeout_seconds} s and left out: {}\n",

@@ -90,10 +90,23 @@ fn run_command(command: MineCommand, format: OutputFormat) -> anyhow::Result<(Lo
             filters,
             algo,
             noise,
+            dependency_threshold,
+            and_threshold,
+            loop_two_threshold,
             output,
         } => {
             let (log, _) = load(&input, &filters)?;
-            let code = discover::run(&log, algo, noise, output.as_deref(), format)?;
+            let settings = discover::Settings {
+                algorithm: algo,
+                noise,
+                heuristics: flowbot_miner::discovery::heuristics::Thresholds {
+                    dependency: dependency_threshold,
+                    and_measure: and_threshold,
+                    loop_two: loop_two_threshold,
+                    ..Default::default()
+                },
+            };
+            let code = discover::run(&log, &settings, output.as_deref(), format)?;
             Ok((log, code))
         }
         MineCommand::Conform {
@@ -102,9 +115,10 @@ fn run_command(command: MineCommand, format: OutputFormat) -> anyhow::Result<(Lo
             filters,
             method,
             timeout,
+            precision,
         } => {
             let (log, _) = load(&input, &filters)?;
-            let code = conform::run(&log, &model, method, timeout, format)?;
+            let code = conform::run(&log, &model, method, timeout, precision, format)?;
             Ok((log, code))
         }
         MineCommand::Export {
