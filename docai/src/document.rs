@@ -26,7 +26,8 @@ pub struct ReadOptions {
     pub preprocess: Preprocess,
     /// The resolution of image input when the file does not say (PNG `pHYs`).
     pub image_dpi: u32,
-    /// The resolution scanned PDF pages are rasterised at.
+    /// The resolution scanned PDF pages are rasterised at when their image's own resolution is
+    /// unknown or outside 100–600 dpi.
     pub pdf_dpi: u32,
     /// PDFs with more pages are refused before any work is done.
     pub max_pages: usize,
@@ -311,7 +312,42 @@ fn with_engine<T>(
     })
 }
 
-fn read_pdf(path: &Path, options: &ReadOptions) -> Result<Vec<Page>, DocError> {
+/// The text layer of a PDF only, without OCR: fast, exact, and empty for scanned pages.
+pub fn pdf_text_layer(path: &Path, options: &ReadOptions) -> Result<Document, DocError> {
+    if detect_format(path)? != Format::Pdf {
+        return Err(DocError::UnsupportedFormat {
+            path: path.to_path_buf(),
+            found: "not a PDF".to_owned(),
+        });
+    }
+    let pages = checked_page_count(path, options)?;
+    let pages = pdf::text_layer(path, pages)?
+        .into_iter()
+        .enumerate()
+        .map(|(index, (size, text))| text_layer_page(index + 1, size, text))
+        .collect();
+    Ok(Document {
+        path: path.to_path_buf(),
+        pages,
+    })
+}
+
+fn text_layer_page(number: usize, size: pdf::PageSize, text: PageText) -> Page {
+    Page {
+        number,
+        source: PageSource::TextLayer,
+        unit: Unit::Point,
+        width: size.width,
+        height: size.height,
+        skew_degrees: 0.0,
+        text: text.text,
+        words: text.words,
+        lines: text.lines,
+    }
+}
+
+/// The page count, refused when zero or over the limit.
+fn checked_page_count(path: &Path, options: &ReadOptions) -> Result<usize, DocError> {
     let info = pdf::info(path)?;
     if info.pages == 0 {
         return Err(DocError::NoPages {
@@ -325,23 +361,18 @@ fn read_pdf(path: &Path, options: &ReadOptions) -> Result<Vec<Page>, DocError> {
             limit: options.max_pages,
         });
     }
-    let layer = pdf::text_layer(path, info.pages)?;
-    let mut pages: Vec<Option<Page>> = Vec::with_capacity(info.pages);
+    Ok(info.pages)
+}
+
+fn read_pdf(path: &Path, options: &ReadOptions) -> Result<Vec<Page>, DocError> {
+    let count = checked_page_count(path, options)?;
+    let layer = pdf::text_layer(path, count)?;
+    let mut pages: Vec<Option<Page>> = Vec::with_capacity(count);
     let mut scanned = Vec::new();
     for (index, (size, text)) in layer.into_iter().enumerate() {
         let chars = text.text.chars().filter(|c| !c.is_whitespace()).count();
         if chars >= options.min_text_chars {
-            pages.push(Some(Page {
-                number: index + 1,
-                source: PageSource::TextLayer,
-                unit: Unit::Point,
-                width: size.width,
-                height: size.height,
-                skew_degrees: 0.0,
-                text: text.text,
-                words: text.words,
-                lines: text.lines,
-            }));
+            pages.push(Some(text_layer_page(index + 1, size, text)));
         } else {
             pages.push(None);
             scanned.push(index + 1);
@@ -368,6 +399,15 @@ fn ocr_pdf_pages(
         path: std::env::temp_dir(),
         source,
     })?;
+    let native = pdf::image_dpi(path, numbers.iter().copied().max().unwrap_or(1))?;
+    let dpi_of = |number: usize| {
+        native
+            .get(number - 1)
+            .copied()
+            .flatten()
+            .filter(|dpi| (100..=600).contains(dpi))
+            .unwrap_or(options.pdf_dpi)
+    };
     let next = AtomicUsize::new(0);
     let workers = options.workers.clamp(1, numbers.len());
     let results: Vec<Result<Vec<Page>, DocError>> = std::thread::scope(|scope| {
@@ -381,7 +421,8 @@ fn ocr_pdf_pages(
                         else {
                             return Ok(done);
                         };
-                        let png = pdf::rasterise(path, number, options.pdf_dpi, scratch.path())?;
+                        let dpi = dpi_of(number);
+                        let png = pdf::rasterise(path, number, dpi, scratch.path())?;
                         let image = image::open(&png)
                             .map_err(|error| DocError::CorruptPdf {
                                 path: path.to_path_buf(),
@@ -390,9 +431,8 @@ fn ocr_pdf_pages(
                             .to_luma8();
                         // The page is consumed; the PNG is not needed any more.
                         let _ = std::fs::remove_file(&png);
-                        let page =
-                            ocr_page(&engine, image, options.pdf_dpi, number, options, path)?;
-                        done.push(in_points(page, options.pdf_dpi));
+                        let page = ocr_page(&engine, image, dpi, number, options, path)?;
+                        done.push(in_points(page, dpi));
                     }
                 })
             })

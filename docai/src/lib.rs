@@ -21,7 +21,8 @@ mod preprocess;
 
 pub use cjk::{clean_cjk, is_cjk};
 pub use document::{
-    Document, Format, Page, PageSource, ReadOptions, Unit, detect_format, ocr_image, png_dpi, read,
+    Document, Format, Page, PageSource, ReadOptions, Unit, detect_format, ocr_image,
+    pdf_text_layer, png_dpi, read,
 };
 pub use engine::{BBox, Engine, Line, PageText, Word};
 pub use error::DocError;

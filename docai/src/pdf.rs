@@ -86,8 +86,8 @@ pub(crate) fn info(path: &Path) -> Result<PdfInfo, DocError> {
     Ok(PdfInfo { pages })
 }
 
-/// The text layer of every page, with word boxes in points and one line per run of words on the
-/// same baseline, plus each page's size.
+/// The text layer of every page (text from `pdftotext -layout`), with word and line boxes in
+/// points from `pdftotext -bbox-layout`, plus each page's size.
 pub(crate) fn text_layer(path: &Path, pages: usize) -> Result<Vec<(PageSize, PageText)>, DocError> {
     let last = pages.to_string();
     let output = run(
@@ -108,7 +108,32 @@ pub(crate) fn text_layer(path: &Path, pages: usize) -> Result<Vec<(PageSize, Pag
     if !output.status.success() {
         return Err(failure("pdftotext", path, &output));
     }
-    Ok(parse_bbox_layout(&String::from_utf8_lossy(&output.stdout)))
+    let mut pages = parse_bbox_layout(&String::from_utf8_lossy(&output.stdout));
+    // The page text in reading order comes from `-layout`, which keeps table rows together;
+    // `-bbox-layout` orders by text blocks.
+    let layout = run(
+        "pdftotext",
+        &[
+            "-layout".as_ref(),
+            "-enc".as_ref(),
+            "UTF-8".as_ref(),
+            "-f".as_ref(),
+            "1".as_ref(),
+            "-l".as_ref(),
+            last.as_ref(),
+            path.as_os_str(),
+            "-".as_ref(),
+        ],
+        path,
+    )?;
+    if !layout.status.success() {
+        return Err(failure("pdftotext", path, &layout));
+    }
+    let text = String::from_utf8_lossy(&layout.stdout);
+    for ((_, page), text) in pages.iter_mut().zip(text.split('\u{c}')) {
+        page.text = text.to_owned();
+    }
+    Ok(pages)
 }
 
 /// Parses `pdftotext -bbox-layout` XHTML: `<page width height>` holding `<line>`s holding
@@ -185,6 +210,56 @@ fn unescape(text: &str) -> String {
         .replace("&amp;", "&")
 }
 
+/// The resolution of the largest image on each page (`pdfimages -list`), so a scanned page is
+/// rasterised at the resolution it was scanned at: upsampling a scan enlarges its noise.
+pub(crate) fn image_dpi(path: &Path, pages: usize) -> Result<Vec<Option<u32>>, DocError> {
+    let last = pages.to_string();
+    let output = run(
+        "pdfimages",
+        &[
+            "-list".as_ref(),
+            "-f".as_ref(),
+            "1".as_ref(),
+            "-l".as_ref(),
+            last.as_ref(),
+            path.as_os_str(),
+        ],
+        path,
+    )?;
+    if !output.status.success() {
+        return Err(failure("pdfimages", path, &output));
+    }
+    Ok(parse_image_list(
+        &String::from_utf8_lossy(&output.stdout),
+        pages,
+    ))
+}
+
+/// Parses `pdfimages -list`: `page num type width height color comp bpc enc interp object ID
+/// x-ppi y-ppi size ratio`, after two header lines.
+fn parse_image_list(list: &str, pages: usize) -> Vec<Option<u32>> {
+    let mut best: Vec<Option<(u64, u32)>> = vec![None; pages];
+    for line in list.lines().skip(2) {
+        let columns: Vec<&str> = line.split_whitespace().collect();
+        let (Some(page), Some(width), Some(height), Some(ppi)) = (
+            columns.first().and_then(|v| v.parse::<usize>().ok()),
+            columns.get(3).and_then(|v| v.parse::<u64>().ok()),
+            columns.get(4).and_then(|v| v.parse::<u64>().ok()),
+            columns.get(12).and_then(|v| v.parse::<u32>().ok()),
+        ) else {
+            continue;
+        };
+        if let Some(slot) = page.checked_sub(1).and_then(|index| best.get_mut(index))
+            && slot.is_none_or(|(area, _)| width * height > area)
+        {
+            *slot = Some((width * height, ppi));
+        }
+    }
+    best.into_iter()
+        .map(|page| page.map(|(_, ppi)| ppi))
+        .collect()
+}
+
 /// Renders page `number` (1-based) as a grey PNG at `dpi` into `dir`; returns its path.
 pub(crate) fn rasterise(
     path: &Path,
@@ -220,7 +295,18 @@ pub(crate) fn rasterise(
 
 #[cfg(test)]
 mod tests {
-    use super::parse_bbox_layout;
+    use super::{parse_bbox_layout, parse_image_list};
+
+    #[test]
+    fn image_list_gives_the_largest_image_resolution_per_page() {
+        let list = "page   num  type   width height color comp bpc  enc interp  object ID x-ppi y-ppi size ratio
+--------------------------------------------------------------------------------------------
+   1     0 image    1654  2339  gray    1   8  image  no         5  0   200   200 2.4M  64%
+   1     1 image     100   100  gray    1   8  image  no         6  0    72    72  10K  64%
+   3     2 image    2480  3508  gray    1   8  image  no         9  0   300   300 2.4M  64%
+";
+        assert_eq!(parse_image_list(list, 3), [Some(200), None, Some(300)]);
+    }
 
     #[test]
     fn bbox_layout_gives_pages_lines_and_words() {
