@@ -422,15 +422,15 @@ fn ocr_pdf_pages(
                             return Ok(done);
                         };
                         let dpi = dpi_of(number);
-                        let png = pdf::rasterise(path, number, dpi, scratch.path())?;
-                        let image = image::open(&png)
+                        let raster = pdf::rasterise(path, number, dpi, scratch.path())?;
+                        let image = image::open(&raster)
                             .map_err(|error| DocError::CorruptPdf {
                                 path: path.to_path_buf(),
                                 message: format!("page {number} did not rasterise: {error}"),
                             })?
                             .to_luma8();
-                        // The page is consumed; the PNG is not needed any more.
-                        let _ = std::fs::remove_file(&png);
+                        // The page is consumed; the raster is not needed any more.
+                        let _ = std::fs::remove_file(&raster);
                         let page = ocr_page(&engine, image, dpi, number, options, path)?;
                         done.push(in_points(page, dpi));
                     }

@@ -1,5 +1,5 @@
 //! PDF input through Debian's poppler-utils: `pdfinfo` (pages, encryption), `pdftotext -bbox`
-//! (the text layer with word boxes, in points) and `pdftoppm` (a page as a grey PNG for OCR).
+//! (the text layer with word boxes, in points) and `pdftoppm` (a page as a grey PGM for OCR).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -260,7 +260,8 @@ fn parse_image_list(list: &str, pages: usize) -> Vec<Option<u32>> {
         .collect()
 }
 
-/// Renders page `number` (1-based) as a grey PNG at `dpi` into `dir`; returns its path.
+/// Renders page `number` (1-based) as a grey PGM at `dpi` into `dir`; returns its path. PGM,
+/// not PNG: encoding a noisy scan as PNG took pdftoppm 3.6 s of its 3.9 s per A4 page.
 pub(crate) fn rasterise(
     path: &Path,
     number: usize,
@@ -280,7 +281,6 @@ pub(crate) fn rasterise(
             "-r".as_ref(),
             resolution.as_ref(),
             "-gray".as_ref(),
-            "-png".as_ref(),
             "-singlefile".as_ref(),
             path.as_os_str(),
             prefix.as_os_str(),
@@ -290,7 +290,7 @@ pub(crate) fn rasterise(
     if !output.status.success() {
         return Err(failure("pdftoppm", path, &output));
     }
-    Ok(prefix.with_extension("png"))
+    Ok(prefix.with_extension("pgm"))
 }
 
 #[cfg(test)]
