@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    limit_openmp_threads();
     exit_quietly_when_stdout_closes();
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
@@ -48,4 +49,24 @@ fn exit_quietly_when_stdout_closes() {
         }
         default(info);
     }));
+}
+
+/// Debian's libtesseract uses OpenMP, which reads `OMP_THREAD_LIMIT` when the process loads;
+/// without a limit of 1 each OCR'd page is ~5× slower on a small machine (measured,
+/// `shared/notes/dependencies.md` A), and setting the variable after start has no effect. So a
+/// process started without it replaces itself with one that has it, before any thread starts.
+/// If the re-exec fails the process carries on, only slower.
+fn limit_openmp_threads() {
+    if std::env::var_os(flowbot_docai::OMP_THREAD_LIMIT).is_some() {
+        return;
+    }
+    #[cfg(unix)]
+    if let Ok(exe) = std::env::current_exe() {
+        use std::os::unix::process::CommandExt;
+        let error = std::process::Command::new(exe)
+            .args(std::env::args_os().skip(1))
+            .env(flowbot_docai::OMP_THREAD_LIMIT, "1")
+            .exec();
+        eprintln!("warning: cannot restart with OMP_THREAD_LIMIT=1 ({error}); OCR will be slower");
+    }
 }

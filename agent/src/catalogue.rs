@@ -21,6 +21,7 @@ pub enum Category {
     Text,
     Queue,
     Browser,
+    Documents,
 }
 
 impl Category {
@@ -36,6 +37,7 @@ impl Category {
             Category::Text => "text",
             Category::Queue => "queue",
             Category::Browser => "browser",
+            Category::Documents => "documents",
         }
     }
 }

@@ -51,6 +51,9 @@ pub enum StepError {
     Script(Box<EvalAltResult>),
     #[error(transparent)]
     Browser(#[from] crate::browser::BrowserError),
+    /// A document that could not be read (it names the file).
+    #[error(transparent)]
+    Document(#[from] flowbot_docai::DocError),
     /// The run was cancelled or hit its deadline while the step waited.
     #[error("run {0}")]
     Stopped(&'static str),

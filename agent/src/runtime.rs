@@ -138,6 +138,11 @@ impl From<usize> for AttrValue {
         ))
     }
 }
+impl From<f64> for AttrValue {
+    fn from(value: f64) -> Self {
+        AttrValue(AttributeValue::Float(value))
+    }
+}
 impl From<bool> for AttrValue {
     fn from(value: bool) -> Self {
         AttrValue(AttributeValue::Bool(value))

@@ -25,7 +25,36 @@ const DEBIAN_PACKAGES: &[(&str, &str)] = &[
     ),
     (
         "fonts-noto-cjk",
-        "Chinese and Japanese text renders in browser screenshots",
+        "Chinese and Japanese text renders in browser screenshots and generated invoices",
+    ),
+    (
+        "libtesseract-dev",
+        "the OCR engine docai links through tesseract-rs (use-system-tesseract)",
+    ),
+    (
+        "libleptonica-dev",
+        "the image library libtesseract is built on",
+    ),
+    ("tesseract-ocr-eng", "English OCR language data"),
+    (
+        "tesseract-ocr-chi-sim",
+        "simplified Chinese OCR language data",
+    ),
+    (
+        "tesseract-ocr",
+        "the tesseract command the OCR benchmark compares against",
+    ),
+    (
+        "poppler-utils",
+        "pdftotext reads PDF text layers, pdftoppm rasterises scanned pages",
+    ),
+    (
+        "qpdf",
+        "encrypts a generated PDF for the password-protected input tests",
+    ),
+    (
+        "fonts-dejavu-core",
+        "the Latin font generated sample invoices are drawn with",
     ),
 ];
 

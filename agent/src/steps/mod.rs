@@ -4,6 +4,7 @@
 mod browser;
 mod browser_elements;
 mod dates;
+mod documents;
 mod files;
 mod flow;
 mod http;
@@ -33,6 +34,7 @@ pub(crate) fn register_all(registrar: &mut Registrar<'_>, runtime: &Arc<Runtime>
     queue::register(registrar, runtime);
     let browser = browser::register(registrar, runtime);
     browser_elements::register(registrar, &browser);
+    documents::register(registrar, runtime);
 }
 
 /// The error of a pure function (no step event): a system exception map, so `catch (e)` can

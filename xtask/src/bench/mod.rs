@@ -5,6 +5,7 @@
 //! `xtask/bench/browser/run.sh`.
 
 mod measure;
+pub(crate) mod ocr;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
