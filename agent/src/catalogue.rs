@@ -135,6 +135,27 @@ impl StepSpec {
     }
 }
 
+/// `name: Type` per parameter, then `-> Type`: rhai's parameter metadata for a step.
+fn param_docs(spec: &StepSpec) -> Vec<String> {
+    let mut params: Vec<String> = spec
+        .params
+        .iter()
+        .map(|param| format!("{}: {}", param.name, param.ty.rhai_name()))
+        .collect();
+    params.push(format!("-> {}", spec.returns.rhai_name()));
+    params
+}
+
+/// The step's doc and example as rhai doc comments.
+fn comment_docs(spec: &StepSpec) -> Vec<String> {
+    let mut comments: Vec<String> = spec.doc.lines().map(|line| format!("/// {line}")).collect();
+    comments.push("///".to_owned());
+    comments.push("/// ```rhai".to_owned());
+    comments.extend(spec.example.lines().map(|line| format!("/// {line}")));
+    comments.push("/// ```".to_owned());
+    comments
+}
+
 /// Registers steps into an engine and keeps their specs.
 pub struct Registrar<'e> {
     engine: &'e mut Engine,
@@ -170,32 +191,17 @@ impl<'e> Registrar<'e> {
         R: Variant + Clone,
         FUNC: RhaiNativeFunc<A, N, X, R, F> + Send + Sync + 'static,
     {
-        if !self.docs {
-            FuncRegistration::new(spec.name)
-                .with_namespace(FnNamespace::Global)
-                .with_volatility(spec.effect != Effect::Pure)
-                .register_into_engine(self.engine, func);
-            self.specs.push(spec);
-            return;
-        }
-        let mut params: Vec<String> = spec
-            .params
-            .iter()
-            .map(|param| format!("{}: {}", param.name, param.ty.rhai_name()))
-            .collect();
-        params.push(format!("-> {}", spec.returns.rhai_name()));
-        let mut comments: Vec<String> =
-            spec.doc.lines().map(|line| format!("/// {line}")).collect();
-        comments.push("///".to_owned());
-        comments.push("/// ```rhai".to_owned());
-        comments.extend(spec.example.lines().map(|line| format!("/// {line}")));
-        comments.push("/// ```".to_owned());
-        FuncRegistration::new(spec.name)
+        let registration = FuncRegistration::new(spec.name)
             .with_namespace(FnNamespace::Global)
-            .with_params_info(params)
-            .with_comments(comments)
-            .with_volatility(spec.effect != Effect::Pure)
-            .register_into_engine(self.engine, func);
+            .with_volatility(spec.effect != Effect::Pure);
+        let registration = if self.docs {
+            registration
+                .with_params_info(param_docs(&spec))
+                .with_comments(comment_docs(&spec))
+        } else {
+            registration
+        };
+        registration.register_into_engine(self.engine, func);
         self.specs.push(spec);
     }
 

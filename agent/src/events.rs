@@ -164,22 +164,21 @@ pub trait BatchTransport: Send {
 /// A sink shared with another thread (the agent's timer that sends old batches on).
 impl<S: EventSink> EventSink for Arc<Mutex<S>> {
     fn emit(&mut self, event: &Event) -> Result<(), SinkError> {
-        self.lock()
-            .map_err(|_| SinkError::Send("the shared sink is poisoned".to_owned()))?
-            .emit(event)
+        locked(self)?.emit(event)
     }
 
     fn log(&mut self, line: &LogLine) -> Result<(), SinkError> {
-        self.lock()
-            .map_err(|_| SinkError::Send("the shared sink is poisoned".to_owned()))?
-            .log(line)
+        locked(self)?.log(line)
     }
 
     fn flush(&mut self) -> Result<(), SinkError> {
-        self.lock()
-            .map_err(|_| SinkError::Send("the shared sink is poisoned".to_owned()))?
-            .flush()
+        locked(self)?.flush()
     }
+}
+
+fn locked<S>(sink: &Mutex<S>) -> Result<std::sync::MutexGuard<'_, S>, SinkError> {
+    sink.lock()
+        .map_err(|_| SinkError::Send("the shared sink is poisoned".to_owned()))
 }
 
 /// Groups events and log lines into `wire::StepEventBatch`es of up to `max_items` (and, with

@@ -78,7 +78,8 @@ pub(super) async fn call(
             )
         })
         .await?;
-    state.work.jobs_ready(1);
+    // A repeated delivery queued nothing new.
+    state.work.jobs_ready(usize::from(!firing.duplicate));
     let status = if firing.duplicate {
         StatusCode::OK
     } else {
