@@ -4,9 +4,11 @@
 //! <runs dir>/<run id>/
 //!   events.jsonl   one flowbot_model::Event per step
 //!   run.log        redacted log lines, print/debug output, step outcomes
-//!   outputs.json   the values the script set with output(name, value)
-//!   run.json       the summary: outcome, error with file:line:col, counts, times
-//!   artifacts/     files the script writes for people (reports, screenshots later)
+//!   run.json       the summary: outcome, error with file:line:col, outputs (the values the
+//!                  script set with output(name, value)), artifacts, counts, times
+//!   artifacts/     files the script writes for people (reports, screenshots), made by the
+//!                  first step that writes one: an agent runs hundreds of jobs a second, and
+//!                  every inode a run creates costs it time
 //! ```
 
 use std::collections::BTreeMap;
@@ -241,7 +243,7 @@ pub fn run_script(options: RunOptions) -> Result<RunReport, AgentError> {
         path: run_dir.clone(),
         source,
     };
-    std::fs::create_dir_all(run_dir.join("artifacts")).map_err(folder_error)?;
+    std::fs::create_dir_all(&run_dir).map_err(folder_error)?;
     let roots =
         FileRoots::new(&[options.files_root.clone(), run_dir.clone()]).map_err(|source| {
             AgentError::FilesRoot {
@@ -329,7 +331,6 @@ pub fn run_script(options: RunOptions) -> Result<RunReport, AgentError> {
     if let Some(error) = runtime.take_sink_error() {
         return Err(error.into());
     }
-    write_json(&run_dir.join("outputs.json"), &report.outputs)?;
     write_json(&run_dir.join("run.json"), &report)?;
     Ok(report)
 }

@@ -134,7 +134,10 @@ fn business_steps_group_their_sub_steps() {
 
 #[test]
 fn run_folder_holds_log_outputs_and_summary() {
-    let mut bot = Bot::new(r#"log("starting"); print("hello"); output("n", 1);"#);
+    let mut bot = Bot::new(
+        r#"log("starting"); print("hello"); output("n", 1);
+           write_text(run_folder() + "/artifacts/charts/n.txt", "1");"#,
+    );
     let report = bot.run();
     let log = std::fs::read_to_string(report.run_dir.join("run.log")).unwrap();
     assert!(log.contains("info  starting"), "{log}");
@@ -143,8 +146,19 @@ fn run_folder_holds_log_outputs_and_summary() {
         serde_json::from_str(&std::fs::read_to_string(report.run_dir.join("run.json")).unwrap())
             .unwrap();
     assert_eq!(summary["outcome"], "succeeded");
-    assert_eq!(summary["events"], 1);
-    assert!(report.run_dir.join("artifacts").is_dir());
+    assert_eq!(summary["events"], 2, "output and write_text");
+    assert_eq!(summary["outputs"]["n"], 1);
+    assert_eq!(summary["artifacts"][0]["path"], "charts/n.txt");
+    assert!(report.run_dir.join("artifacts/charts/n.txt").is_file());
+}
+
+#[test]
+fn a_run_that_writes_no_artifact_has_no_artifacts_folder() {
+    let mut bot = Bot::new(r#"output("n", 1);"#);
+    let report = bot.run();
+    assert!(report.run_dir.join("run.json").is_file());
+    assert!(!report.run_dir.join("artifacts").exists());
+    assert!(!report.run_dir.join("outputs.json").exists());
 }
 
 #[test]

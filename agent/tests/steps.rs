@@ -343,11 +343,10 @@ fn inputs_defaults_and_missing_inputs() {
     assert!(error.message.contains("--input missing="), "{error}");
     assert_eq!((error.line, error.column), (Some(1), Some(54)), "{error}");
     assert_eq!(error.step.as_deref(), Some("input"));
-    let outputs: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(report.run_dir.join("outputs.json")).unwrap(),
-    )
-    .unwrap();
-    assert_eq!(outputs["b"], json!(5));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(report.run_dir.join("run.json")).unwrap())
+            .unwrap();
+    assert_eq!(summary["outputs"]["b"], json!(5));
 }
 
 #[test]

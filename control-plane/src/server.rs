@@ -37,8 +37,19 @@ async fn sweep(state: AppState) {
     let mut ticker = tokio::time::interval(SWEEP_EVERY);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_purge: Option<tokio::time::Instant> = None;
+    let mut last_sweep = chrono::Utc::now();
     loop {
         ticker.tick().await;
+        let now = chrono::Utc::now();
+        // A retry waits out its backoff in the queue; nothing else wakes a poll when it ends.
+        let since = std::mem::replace(&mut last_sweep, now);
+        match state
+            .with_store(move |store| store.jobs_come_due(since, now))
+            .await
+        {
+            Ok(count) => state.work.jobs_ready(count),
+            Err(error) => tracing::error!(?error, "due-job check failed"),
+        }
         if let Some(retain) = state.retain
             && last_purge.is_none_or(|at| at.elapsed() >= PURGE_EVERY)
         {

@@ -380,6 +380,69 @@ async fn a_long_poll_wakes_when_a_job_arrives_and_ends_with_no_work_otherwise() 
 }
 
 /// A lease request over a real socket, with a plain HTTP/1.1 exchange.
+#[tokio::test]
+async fn a_waiting_poll_gets_a_retried_job_when_its_backoff_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("cp.db")).unwrap();
+    let policy = LeasePolicy {
+        retry_backoff: Duration::from_secs(1),
+        ..LeasePolicy::default()
+    };
+    let mut state = AppState::new(Arc::new(store), policy);
+    state.long_poll = Duration::from_secs(8);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve(listener, state.clone(), async move {
+        stopped.await.ok();
+    }));
+    let ControlMessage::Registered { agent_id } =
+        agent_call(&state, AgentMessage::Register(registration())).await
+    else {
+        panic!("not registered")
+    };
+    let package = json!({"entry": "main.rhai", "files": {"main.rhai": "log(\"hi\");"}});
+    let bot = Some(package.to_string());
+    call(&state, "POST", "/api/v1/bots/b/versions", bot).await;
+    let job = Some(json!({"bot": {"name": "b", "version": 1}}).to_string());
+    call(&state, "POST", "/api/v1/jobs", job).await;
+    let ControlMessage::Lease(lease) = request_lease(address, agent_id.clone()).await else {
+        panic!("the new job is leased")
+    };
+    let failed = JobResult {
+        lease_id: lease.lease_id.clone(),
+        outcome: JobOutcome::Failed,
+        outputs: Default::default(),
+        error: Some(flowbot_model::wire::JobError {
+            kind: flowbot_model::wire::ExceptionKind::System,
+            message: "the app timed out".to_owned(),
+        }),
+        finished_at: chrono::Utc::now(),
+        last_batch: None,
+    };
+    assert_eq!(
+        agent_call(&state, AgentMessage::Result(failed)).await,
+        ControlMessage::Accepted
+    );
+
+    // Nothing is ready now; the retry comes due after 1 s, well inside the 8 s poll.
+    let answer = tokio::time::timeout(Duration::from_secs(5), request_lease(address, agent_id))
+        .await
+        .expect("woken when the backoff ends, not at the end of the poll");
+    let ControlMessage::Lease(retry) = answer else {
+        panic!("the retry is leased: {answer:?}")
+    };
+    assert_eq!(retry.job.id, lease.job.id);
+    assert_eq!(retry.job.attempt, 2);
+
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), server)
+        .await
+        .expect("graceful shutdown")
+        .unwrap()
+        .unwrap();
+}
+
 async fn request_lease(address: std::net::SocketAddr, agent_id: AgentId) -> ControlMessage {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let body = serde_json::to_string(&Envelope::new(AgentMessage::RequestLease(LeaseRequest {

@@ -244,6 +244,10 @@ fn system_failures_retry_and_business_failures_do_not() {
         )
         .unwrap();
     assert_eq!(again, record);
+    // Its 5 s backoff ends at 6 s: the sweep that covers that moment wakes a poll for it.
+    assert_eq!(store.jobs_come_due(at(1), at(5)).unwrap(), 0);
+    assert_eq!(store.jobs_come_due(at(5), at(6)).unwrap(), 1);
+    assert_eq!(store.jobs_come_due(at(6), at(60)).unwrap(), 0);
 
     let business = enqueue(&store, job("business"), at(0)).unwrap();
     let lease = store.lease_next(&agent, at(2), &POLICY).unwrap().unwrap();

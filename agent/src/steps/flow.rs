@@ -300,7 +300,7 @@ pub(crate) fn register(reg: &mut Registrar<'_>, rt: &Arc<Runtime>) {
             name: "output",
             category: Category::Data,
             effect: Effect::Control,
-            doc: "Sets the job result `name` (written to outputs.json and reported to the control plane).",
+            doc: "Sets the job result `name` (written to run.json and reported to the control plane).",
             params: &[Param { name: "name", ty: Str }, Param { name: "value", ty: Any }],
             returns: Unit,
             example: "output(\"exceptions\", report.len());",

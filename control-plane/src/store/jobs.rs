@@ -485,6 +485,19 @@ pub(super) fn finish(
     load_job(transaction, &job_id)
 }
 
+pub(super) fn jobs_come_due(
+    connection: &Connection,
+    after: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> StoreResult<usize> {
+    let count: i64 = connection.row(
+        "SELECT COUNT(*) FROM jobs WHERE state = 'queued' AND not_before > ?1 AND not_before <= ?2",
+        params![millis(after), millis(until)],
+        |row| row.get(0),
+    )?;
+    Ok(usize::try_from(count).unwrap_or(0))
+}
+
 pub(super) fn expire_leases(
     transaction: &Transaction<'_>,
     now: DateTime<Utc>,

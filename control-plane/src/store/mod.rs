@@ -337,6 +337,9 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<JobRecord>;
     /// Expire leases whose agents stopped heartbeating: their jobs are retried or failed.
     fn expire_leases(&self, now: DateTime<Utc>, policy: &LeasePolicy) -> StoreResult<Vec<JobId>>;
+    /// How many queued jobs held back until a time in `(after, until]` (retries waiting out
+    /// their backoff) may now be leased.
+    fn jobs_come_due(&self, after: DateTime<Utc>, until: DateTime<Utc>) -> StoreResult<usize>;
 
     /// Validate (cron, zone, bot) and store a schedule with its first fire time.
     fn create_schedule(

@@ -313,6 +313,10 @@ impl Store for SqliteStore {
         self.write(|transaction| super::jobs::expire_leases(transaction, now, policy))
     }
 
+    fn jobs_come_due(&self, after: DateTime<Utc>, until: DateTime<Utc>) -> StoreResult<usize> {
+        super::jobs::jobs_come_due(&self.lock(), after, until)
+    }
+
     fn create_schedule(
         &self,
         schedule: NewSchedule,
