@@ -3,9 +3,20 @@
 //! parallel gateways, O inclusive gateways, ↺ an exclusive join before the do-part and an
 //! exclusive split after it whose redo branches flow back. τ is a plain sequence flow. Blocks
 //! are laid out left to right, branches stacked top to bottom, back edges routed below.
+//!
+//! Nets that are not trees become BPMN through [`from_petri_net`]; BPMN files are read by
+//! [`read_bpmn`] and replayed through the net [`to_petri_net`] makes of them.
 
+mod from_petri;
+mod import;
+mod layout;
+mod to_petri;
 mod xml;
 
+pub use from_petri::{FromPetriError, from_petri_net};
+pub use import::{BpmnError, read_bpmn};
+pub use layout::lay_out;
+pub use to_petri::{ToPetriError, to_petri_net};
 pub use xml::to_bpmn_xml;
 
 use crate::discovery::{Operator, ProcessTree};
@@ -26,6 +37,29 @@ pub enum NodeKind {
     ExclusiveGateway,
     ParallelGateway,
     InclusiveGateway,
+}
+
+impl NodeKind {
+    /// What a person calls it, for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            NodeKind::StartEvent => "start event",
+            NodeKind::EndEvent => "end event",
+            NodeKind::Task => "task",
+            NodeKind::ExclusiveGateway => "exclusive gateway",
+            NodeKind::ParallelGateway => "parallel gateway",
+            NodeKind::InclusiveGateway => "inclusive gateway",
+        }
+    }
+}
+
+/// Width and height of a node's shape.
+fn box_size(kind: NodeKind) -> (f64, f64) {
+    match kind {
+        NodeKind::Task => TASK,
+        NodeKind::StartEvent | NodeKind::EndEvent => (EVENT, EVENT),
+        _ => (GATEWAY, GATEWAY),
+    }
 }
 
 /// A flow node with its diagram bounds (top-left corner and size).

@@ -62,8 +62,8 @@ pub(crate) enum MineCommand {
         overlay: Overlay,
     },
     /// Discover a process model (Inductive Miner, Heuristics Miner or Alpha Miner, as pm4py
-    /// runs them) and write its Petri net as .pnml, .svg or .dot (IM/IMf also as .bpmn with
-    /// layout); prints the log's fitness and precision on it
+    /// runs them) and write it as .pnml, .bpmn (laid out, opens in Camunda Modeler and bpmn.io),
+    /// .svg or .dot; prints the log's fitness and precision on it
     Discover {
         #[command(flatten)]
         input: InputArgs,
@@ -84,17 +84,17 @@ pub(crate) enum MineCommand {
         /// Heuristics: a b a patterns become a loop of length two from this measure on
         #[arg(long, default_value_t = 0.5)]
         loop_two_threshold: f64,
-        /// Where to write the model; the extension chooses the format (.pnml, .svg, .dot, and
-        /// .bpmn for IM/IMf)
+        /// Where to write the model; the extension chooses the format (.pnml, .bpmn, .svg, .dot)
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
-    /// Check how well the log fits a Petri net (PNML): token replay, or alignments with a report
-    /// of the activities cases skip or insert (and in which variants)
+    /// Check how well the log fits a model (a PNML Petri net or a BPMN diagram): token replay,
+    /// or alignments with a report of the activities cases skip or insert (and in which variants)
     Conform {
         #[command(flatten)]
         input: InputArgs,
-        /// The model: a .pnml file (as `flowbot mine discover -o model.pnml` writes)
+        /// The model: a .pnml or .bpmn file (as `flowbot mine discover -o model.pnml` writes, or
+        /// a BPMN diagram drawn in a modeler)
         model: PathBuf,
         #[command(flatten)]
         filters: FilterArgs,

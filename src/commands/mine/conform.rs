@@ -1,4 +1,4 @@
-//! `flowbot mine conform`: fitness of the log on a PNML model, by token replay or alignments,
+//! `flowbot mine conform`: fitness of the log on a PNML or BPMN model, by token replay or alignments,
 //! and with `--precision` pm4py's ETConformance precision.
 
 use std::path::Path;
@@ -7,13 +7,29 @@ use std::time::Duration;
 
 use anyhow::Context;
 use flowbot_miner::Log;
+use flowbot_miner::bpmn;
 use flowbot_miner::conformance::{alignments, deviations, precision, token_replay};
-use flowbot_miner::petri::pnml;
+use flowbot_miner::diagnostic::Diagnostic;
+use flowbot_miner::petri::{PetriNet, pnml};
 use serde_json::json;
 
 use super::args::ConformMethod;
 use super::{emit, emit_json};
 use crate::cli::OutputFormat;
+
+/// The net to check against: a PNML net as it is, a BPMN diagram through its Petri net.
+fn read_model(text: &str, model: &Path) -> anyhow::Result<(PetriNet, Vec<Diagnostic>)> {
+    let file = model.display().to_string();
+    let is_bpmn = model
+        .extension()
+        .is_some_and(|extension| extension.eq_ignore_ascii_case("bpmn"));
+    if is_bpmn {
+        let (diagram, diagnostics) = bpmn::read_bpmn(text, &file)?;
+        let net = bpmn::to_petri_net(&diagram).with_context(|| file.clone())?;
+        return Ok((net, diagnostics));
+    }
+    pnml::read_pnml(text, &file).with_context(|| file.clone())
+}
 
 pub(crate) fn run(
     log: &Log,
@@ -25,8 +41,7 @@ pub(crate) fn run(
 ) -> anyhow::Result<ExitCode> {
     let text = std::fs::read_to_string(model)
         .with_context(|| format!("cannot read {}", model.display()))?;
-    let (net, diagnostics) = pnml::read_pnml(&text, &model.display().to_string())
-        .with_context(|| model.display().to_string())?;
+    let (net, diagnostics) = read_model(&text, model)?;
     for diagnostic in &diagnostics {
         eprintln!("warning: {diagnostic}");
     }

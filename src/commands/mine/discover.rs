@@ -65,10 +65,10 @@ fn write(model: &Model, net: &PetriNet, output: &Path) -> anyhow::Result<()> {
         ("pnml", _) => pnml::to_pnml(net),
         ("dot" | "gv", _) => render::to_dot(net),
         ("svg", _) => render::to_svg(net),
+        // A tree draws as nested blocks; other nets through their places and transitions.
         ("bpmn", Model::Tree(tree)) => bpmn::to_bpmn_xml(&bpmn::from_tree(tree)),
-        ("bpmn", _) => bail!(
-            "{}: BPMN is drawn from a process tree; use --algo im or imf, or write .pnml",
-            output.display()
+        ("bpmn", _) => bpmn::to_bpmn_xml(
+            &bpmn::from_petri_net(net).with_context(|| output.display().to_string())?,
         ),
         _ => bail!("{}: use .pnml, .bpmn, .svg or .dot", output.display()),
     };
