@@ -1,9 +1,11 @@
 //! Property: a log played out from a random process tree (own generator) fits the Inductive
 //! Miner's model of it perfectly — every trace has an alignment without log or visible model
-//! moves — and the model's net is a proper workflow net (one source, one sink).
+//! moves — and the model's net is a proper workflow net (one source, one sink). The tree's BPMN
+//! reads back unchanged and its net fits the same log.
 
 use std::time::Duration;
 
+use flowbot_miner::bpmn;
 use flowbot_miner::conformance::alignments::{self, MOVE_COST};
 use flowbot_miner::discovery::inductive::{self, Variant};
 use flowbot_miner::discovery::{Operator, ProcessTree};
@@ -148,6 +150,33 @@ proptest! {
         for (trace, alignment) in traces.iter().zip(&aligned.traces) {
             if !trace.is_empty() {
                 prop_assert_eq!(alignment.as_ref().unwrap().fitness, 1.0);
+            }
+        }
+    }
+
+    /// BPMN round trip: the tree's BPMN, written and read back, is the same diagram, and the
+    /// net made from it (as `mine conform` makes it from a .bpmn file) fits every played-out
+    /// trace; so does the BPMN drawn from the tree's Petri net.
+    #[test]
+    fn bpmn_of_a_tree_reads_back_and_fits_its_played_out_log(shape in shape(), seed in 1u64..u64::MAX) {
+        let tree = label(shape, &mut 0);
+        let mut random = Random(seed);
+        let traces: Vec<Vec<String>> = (0..20).map(|_| play(&tree, &mut random)).collect();
+        let log = log_of(&traces);
+        let drawn = bpmn::from_tree(&tree);
+        let (read, diagnostics) = bpmn::read_bpmn(&bpmn::to_bpmn_xml(&drawn), "tree.bpmn").unwrap();
+        prop_assert!(diagnostics.is_empty());
+        prop_assert_eq!(&read, &drawn);
+        let via_net = bpmn::from_petri_net(&from_tree::convert(&tree)).unwrap();
+        for diagram in [read, via_net] {
+            let net = bpmn::to_petri_net(&diagram).unwrap();
+            let aligned = alignments::align_log(&log, &net, Duration::from_secs(30));
+            prop_assert!(aligned.timed_out.is_empty());
+            for (case, alignment) in aligned.traces.iter().enumerate() {
+                prop_assert!(
+                    alignment.as_ref().unwrap().cost < MOVE_COST,
+                    "trace {:?} does not fit the BPMN of {}", traces[case], tree
+                );
             }
         }
     }
