@@ -88,7 +88,11 @@ impl Rampart {
             .map_err(|_| NlpError::inference(MODEL, "the session was poisoned by a panic"))?;
         // Feed the inputs this export declares (exports differ on token_type_ids).
         let mut feed: Vec<(String, SessionInputValue<'_>)> = Vec::new();
-        for name in session.inputs().iter().map(|outlet| outlet.name().to_owned()) {
+        for name in session
+            .inputs()
+            .iter()
+            .map(|outlet| outlet.name().to_owned())
+        {
             let values = match name.as_str() {
                 "input_ids" => input.clone(),
                 "attention_mask" => vec![1i64; length],
