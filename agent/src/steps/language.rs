@@ -198,9 +198,9 @@ fn register_personal_data(reg: &mut Registrar<'_>) {
             doc: "Personal data in `text`: names, emails, phone numbers, IBANs, card numbers, \
                   addresses (street, building, city, zip), ID, tax, passport and licence \
                   numbers. Returns maps `#{kind, text, start, end, score}` in order (byte \
-                  offsets; kinds like `given_name`, `email`, `phone`, `iban`). Emails, IBANs \
-                  and cards are found by checksum rules (score 1), the rest by the Rampart \
-                  model.",
+                  offsets; kinds like `given_name`, `email`, `phone`, `iban`). Emails, IBANs, \
+                  cards (checksums) and `+` phone numbers are found by rules (score 1), the \
+                  rest by the Rampart model.",
             params: &[TEXT],
             returns: ArrayT,
             example: "for found in detect_pii(body) { log(found.kind); }",

@@ -13,7 +13,12 @@ const LABEL_SHARPNESS: f32 = 20.0;
 /// How a label is put to the model: a bare word embeds far from a whole document, a sentence
 /// about the document embeds close to documents of that kind.
 fn label_prompt(label: &str) -> String {
-    format!("This document is a {label}.")
+    let article = if label.starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("This document is {article} {label}.")
 }
 
 /// The cosine of two vectors (their dot product when both have length 1, as embeddings do).
@@ -56,7 +61,8 @@ pub struct Classification {
 }
 
 /// Zero-shot classification: which of `labels` (e.g. invoice, claim, complaint, statement)
-/// describes `text`, by comparing the text's embedding with one of a sentence about each label.
+/// describes `text`, by comparing the embeddings of the text and its sentences with one of a
+/// sentence about each label ("This document is an invoice.").
 pub fn classify(
     embedder: &dyn Embedder,
     text: &str,
@@ -73,15 +79,39 @@ pub fn classify(
         ));
     }
     let prompts: Vec<String> = labels.iter().map(|label| label_prompt(label)).collect();
-    let mut inputs: Vec<&str> = vec![text];
-    inputs.extend(prompts.iter().map(String::as_str));
+    let sentences: Vec<&str> = sentence_spans(text)
+        .into_iter()
+        .map(|(start, end)| &text[start..end])
+        .collect();
+    let mut inputs: Vec<&str> = prompts.iter().map(String::as_str).collect();
+    inputs.push(text);
+    // A single sentence is the whole text already; embedding it twice changes nothing.
+    if sentences.len() > 1 {
+        inputs.extend(&sentences);
+    }
     let vectors = embedder.embed(&inputs)?;
-    let (text_vector, label_vectors) = vectors
+    if vectors.len() != inputs.len() {
+        return Err(NlpError::Invalid(
+            "the embedder returned the wrong number of vectors".to_owned(),
+        ));
+    }
+    let (label_vectors, text_vectors) = vectors.split_at(prompts.len());
+    let (whole, parts) = text_vectors
         .split_first()
         .ok_or_else(|| NlpError::Invalid("the embedder returned no vector".to_owned()))?;
+    // A document's type shows in its title or key sentence as much as in the whole text (a
+    // statement's figures look like an invoice's): each label scores the mean of its
+    // similarity to the whole text and to the text's closest sentence.
     let logits: Vec<f32> = label_vectors
         .iter()
-        .map(|vector| cosine(text_vector, vector) * LABEL_SHARPNESS)
+        .map(|label| {
+            let overall = cosine(whole, label);
+            let closest = parts
+                .iter()
+                .map(|part| cosine(part, label))
+                .fold(overall, f32::max);
+            (overall + closest) / 2.0 * LABEL_SHARPNESS
+        })
         .collect();
     let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let exps: Vec<f32> = logits.iter().map(|logit| (logit - max).exp()).collect();

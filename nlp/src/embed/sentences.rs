@@ -9,9 +9,16 @@ pub fn sentence_spans(text: &str) -> Vec<(usize, usize)> {
     let mut chars = text.char_indices().peekable();
     while let Some((at, ch)) = chars.next() {
         let next_is_space = chars.peek().is_none_or(|(_, next)| next.is_whitespace());
+        // "No. 17", "approx. three": a sentence does not go on with a digit or a lower-case word.
+        let next_word_starts_sentence = text[at + ch.len_utf8()..]
+            .trim_start()
+            .chars()
+            .next()
+            .is_none_or(|next| !next.is_ascii_digit() && !next.is_lowercase());
         let ends = match ch {
             '\n' => Some(at),
-            '.' | '!' | '?' if next_is_space => Some(at + ch.len_utf8()),
+            '.' if next_is_space && next_word_starts_sentence => Some(at + 1),
+            '!' | '?' if next_is_space => Some(at + 1),
             '。' | '！' | '？' => Some(at + ch.len_utf8()),
             _ => None,
         };
@@ -56,6 +63,10 @@ mod tests {
             ]
         );
         assert_eq!(sentences("发票已开。请付款"), vec!["发票已开。", "请付款"]);
+        assert_eq!(
+            sentences("INVOICE No. 2024-17. Approx. three items. Done"),
+            vec!["INVOICE No. 2024-17.", "Approx. three items.", "Done"]
+        );
         assert!(sentences("  \n ").is_empty());
     }
 }

@@ -215,9 +215,9 @@ fn plan_windows(words: &[Option<u32>], budget: usize, overlap: usize) -> Vec<(us
     windows
 }
 
-/// Joins consecutive tokens of one kind into spans when only white space lies between them and
-/// the later one does not begin a new entity (`B-`); tokens under the threshold or labelled
-/// `O` end a span. Score: the mean of the tokens'.
+/// Joins consecutive tokens of one kind into spans: pieces of one word always, words separated
+/// by white space when the later one does not begin a new entity (`B-`); tokens under the
+/// threshold or labelled `O` end a span. Score: the mean of the tokens'.
 fn aggregate(text: &str, tokens: &[TokenLabel<'_>]) -> Vec<PiiSpan> {
     let mut spans: Vec<PiiSpan> = Vec::new();
     let mut open: Option<(PiiSpan, usize)> = None;
@@ -228,10 +228,12 @@ fn aggregate(text: &str, tokens: &[TokenLabel<'_>]) -> Vec<PiiSpan> {
             spans.extend(open.take().map(close));
             continue;
         };
+        // A word piece glued to the previous one continues its word whatever its prefix (the
+        // model labels pieces of "Lindenstrasse" B- each); across white space only I- does.
         if let Some((span, count)) = open.as_mut()
             && span.kind == kind
-            && prefix != "B-"
-            && text[span.end..token.start].trim().is_empty()
+            && (span.end == token.start
+                || (prefix != "B-" && text[span.end..token.start].trim().is_empty()))
         {
             span.end = token.end;
             span.score += token.score;
@@ -311,7 +313,7 @@ mod tests {
             token("B-GIVEN_NAME", 0, 4),
             token("B-GIVEN_NAME", 5, 10),
             token("B-SURNAME", 11, 15),
-            token("I-SURNAME", 15, 18),
+            token("B-SURNAME", 15, 18),
         ];
         let spans: Vec<(PiiKind, &str)> = aggregate(text, &tokens)
             .iter()
