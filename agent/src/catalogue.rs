@@ -22,6 +22,7 @@ pub enum Category {
     Queue,
     Browser,
     Documents,
+    Language,
 }
 
 impl Category {
@@ -38,6 +39,7 @@ impl Category {
             Category::Queue => "queue",
             Category::Browser => "browser",
             Category::Documents => "documents",
+            Category::Language => "language",
         }
     }
 }

@@ -54,6 +54,10 @@ pub enum StepError {
     /// A document that could not be read (it names the file).
     #[error(transparent)]
     Document(#[from] flowbot_docai::DocError),
+    /// A language model that is missing or failed (a missing one names `cargo xtask
+    /// fetch-models`).
+    #[error(transparent)]
+    Language(#[from] flowbot_nlp::NlpError),
     /// The run was cancelled or hit its deadline while the step waited.
     #[error("run {0}")]
     Stopped(&'static str),

@@ -7,6 +7,8 @@
 //! - [`run`]: a local run and its folder; [`check`]: static checks of scripts.
 //! - [`browser`]: chromium over CDP, auto-waiting locators and the actions browser steps call.
 //! - [`events`], [`secrets`], [`error`]: sinks, secret stores and redaction, typed errors.
+//! - [`language`]: the process's language models (embeddings, classification, personal data),
+//!   which the language steps use and which redact personal data from run logs.
 
 pub mod browser;
 pub mod catalogue;
@@ -14,6 +16,7 @@ pub mod check;
 pub mod daemon;
 pub mod error;
 pub mod events;
+pub mod language;
 pub mod run;
 pub mod runtime;
 pub mod sandbox;

@@ -52,6 +52,10 @@ pub struct RunOptions {
     pub extra_sink: Option<Box<dyn EventSink>>,
     /// The control plane's work queues, for runs of a leased job.
     pub work_queue: Option<Arc<dyn WorkQueue>>,
+    /// Redact personal data (names, emails, phones, IBANs, …) from the run log with the
+    /// personal-data model, besides secrets. Defaults to
+    /// [`crate::language::log_redaction_default`]: on when the model is fetched.
+    pub redact_log_pii: bool,
 }
 
 impl RunOptions {
@@ -75,6 +79,7 @@ impl RunOptions {
             echo_log: false,
             extra_sink: None,
             work_queue: None,
+            redact_log_pii: crate::language::log_redaction_default(),
         }
     }
 }
@@ -199,6 +204,7 @@ pub fn detached_runtime(sink: Box<dyn EventSink>, limits: &Limits) -> Arc<Runtim
         sink,
         log: None,
         echo_log: false,
+        redact_log_pii: false,
     }))
 }
 
@@ -269,6 +275,7 @@ pub fn run_script(options: RunOptions) -> Result<RunReport, AgentError> {
         sink: Box::new(Tee(sinks)),
         log: Some(log),
         echo_log: options.echo_log,
+        redact_log_pii: options.redact_log_pii,
     }));
     runtime.write_log(
         "info",

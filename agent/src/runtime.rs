@@ -169,6 +169,7 @@ pub struct Runtime {
     sink_error: Mutex<Option<SinkError>>,
     log: Mutex<Option<BufWriter<File>>>,
     echo_log: bool,
+    redact_log_pii: bool,
     seq: AtomicU64,
     groups: Mutex<Vec<String>>,
     pub(crate) http: std::sync::OnceLock<reqwest::blocking::Client>,
@@ -190,6 +191,9 @@ pub struct RuntimeParts {
     pub sink: Box<dyn EventSink>,
     pub log: Option<File>,
     pub echo_log: bool,
+    /// Pass log lines through the personal-data model too (see
+    /// [`crate::language::log_redaction_default`]).
+    pub redact_log_pii: bool,
 }
 
 impl Runtime {
@@ -215,6 +219,7 @@ impl Runtime {
             sink_error: Mutex::new(None),
             log: Mutex::new(parts.log.map(BufWriter::new)),
             echo_log: parts.echo_log,
+            redact_log_pii: parts.redact_log_pii,
             seq: AtomicU64::new(0),
             groups: Mutex::new(Vec::new()),
             http: std::sync::OnceLock::new(),
@@ -239,7 +244,10 @@ impl Runtime {
     /// and returns it. `label` is the run log's level column; `print` lines count as info.
     pub(crate) fn write_log(&self, label: &str, message: &str) -> String {
         let time = Utc::now();
-        let message = self.redactor.redact(message);
+        let mut message = self.redactor.redact(message);
+        if self.redact_log_pii {
+            message = crate::language::redact_log_line(&message);
+        }
         let line = format!(
             "{} {label:5} {message}",
             time.format("%Y-%m-%dT%H:%M:%S%.3fZ"),

