@@ -316,7 +316,13 @@ pub fn run_script(options: RunOptions) -> Result<RunReport, AgentError> {
         Err(source) => return Err(AgentError::Thread(source)),
     };
     if let Some(error) = &error {
-        runtime.write_log("error", &error.to_string());
+        // A cancel or time-out message is the agent's own words; a failure's may quote the
+        // bot's data.
+        if outcome == JobOutcome::Failed {
+            runtime.write_bot_text("error", &error.to_string());
+        } else {
+            runtime.write_log("error", &error.to_string());
+        }
     }
     let finished = Utc::now();
     let report = RunReport {
