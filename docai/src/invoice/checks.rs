@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::{CONFIRMED, Field, Invoice};
+use super::{CONFIRMED, Field, Invoice, REPAIRED};
 use crate::extract::Amount;
 
 /// What is wrong, by name, so a validation screen and a script can react to each.
@@ -59,8 +59,12 @@ fn money(cents: i64) -> String {
     Amount::new(cents, None).value
 }
 
+/// Raises an amount the arithmetic confirms. A repaired amount is not raised: it was chosen
+/// to make the arithmetic agree, so the agreement is no further evidence.
 fn confirm(field: &mut Option<Field<Amount>>) {
-    if let Some(field) = field {
+    if let Some(field) = field
+        && field.confidence != REPAIRED
+    {
         field.confidence = field.confidence.max(CONFIRMED);
     }
 }
@@ -117,7 +121,9 @@ pub(crate) fn cross_check(
         if sum == net && !issues.iter().any(|i| i.code == IssueCode::ItemArithmetic) {
             confirm(&mut invoice.net);
             for item in &mut invoice.line_items {
-                item.confidence = item.confidence.max(CONFIRMED);
+                if item.confidence != REPAIRED {
+                    item.confidence = item.confidence.max(CONFIRMED);
+                }
             }
         } else if sum != net {
             issues.push(Issue::new(

@@ -27,31 +27,31 @@ const LABELLED: f32 = 1.0;
 const UNLABELLED: f32 = 0.75;
 
 static DATE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:invoice date|date of issue|issue date|开票日期|日期|\bdate)\s*[:：]?")
+    Regex::new(r"(?i)(?:invoice date|date of issue|issue date|开票日期|日期|\bdate)\s*[:：;；]?")
         .expect("valid regex")
 });
 static SUPPLIER_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:销售方名称|销售方|收款方|\bsupplier|\bseller|\bvendor)\s*[:：]?")
+    Regex::new(r"(?i)(?:销售方名称|销售方|收款方|\bsupplier|\bseller|\bvendor)\s*[:：;；]?")
         .expect("valid regex")
 });
 static BUYER_LABEL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(?:购买方名称|购买方|付款方|\bbill to|\bsold to|\binvoice to|\bcustomer|\bbuyer)\s*[:：]?",
+        r"(?i)(?:购买方名称|购买方|付款方|\bbill to|\bsold to|\binvoice to|\bcustomer|\bbuyer)\s*[:：;；]?",
     )
     .expect("valid regex")
 });
 static TOTAL_LABEL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(?:价税合计|\btotal due|\bbalance due|\bamount due|\bgross amount|\bgrand total|\binvoice total|\btotal)\s*[:：]?",
+        r"(?i)(?:价税合计|\btotal due|\bbalance due|\bamount due|\bgross amount|\bgrand total|\binvoice total|\btotal)\s*[:：;；]?",
     )
     .expect("valid regex")
 });
 static NET_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:金额合计|合计|\bsub-?total|\bnet amount|\bnet total|\btotal net|\bnet\b)\s*[:：]?")
+    Regex::new(r"(?i)(?:金额合计|合计|\bsub-?total|\bnet amount|\bnet total|\btotal net|\bnet\b)\s*[:：;；]?")
         .expect("valid regex")
 });
 static TAX_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:税额|\bsales tax|\bvat|\bgst|\btax)\s*(?:\d+(?:[.,]\d+)?\s*%)?\s*[:：]?")
+    Regex::new(r"(?i)(?:税额|\bsales tax|\bvat|\bgst|\btax)\s*(?:\d+(?:[.,]\d+)?\s*%)?\s*[:：;；]?")
         .expect("valid regex")
 });
 /// Labels that start like a tax or total label but name something else.
@@ -140,7 +140,7 @@ fn labelled<T>(
 
 /// A Chinese invoice number whose label lost a character to OCR (`票号码`, `发票号`).
 static NUMBER_FALLBACK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:票号码|发票号|号码)\s*[:：]?\s*(?:No\.?\s*)?([0-9]{6,20})").expect("valid regex")
+    Regex::new(r"(?:票号码|发票号|号码|号)\s*[:：;；]?\s*(?:No\.?\s*)?([0-9]{8,20})\b").expect("valid regex")
 });
 
 pub(crate) fn invoice_number(rows: &[Row]) -> Option<Field<String>> {
@@ -176,18 +176,32 @@ pub(crate) fn date(rows: &[Row]) -> Option<Field<Date>> {
     })
 }
 
-/// A party's name: the text after the label up to the end of its cell.
+/// A party's name: the text after the label up to the end of its cell, without the marks
+/// OCR leaves around it (`; 深圳…`, a `:` read as `;`).
 fn name(cell: &Cell) -> Option<Found<String>> {
-    let text = cell.text.trim_start_matches([' ', ':', '：']);
+    const MARKS: &[char] = &[' ', ':', '：', ';', '；', '.', ',', '，', '|', '-', '_', '~'];
+    let text = cell.text.trim_start_matches(MARKS);
     let start = cell.text.len() - text.len();
-    let value = text.trim_end();
+    let value = text.trim_end_matches(MARKS);
+    let value = repair_company_suffix(value);
     let letters = value.chars().filter(|c| c.is_alphabetic()).count();
     (letters >= 2).then(|| Found {
-        value: value.to_owned(),
-        text: value.to_owned(),
-        start,
         end: start + value.len(),
+        text: value.clone(),
+        value,
+        start,
     })
+}
+
+/// Company suffixes OCR misreads the same way every time (`plc` as `pic`, `Ltd` as `Lid`).
+fn repair_company_suffix(name: &str) -> String {
+    static SUFFIX: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\b(?:pic|pIc|p1c)$|\b(?:Lid|Ltd\.?|L1d)$").expect("valid regex"));
+    match SUFFIX.find(name) {
+        Some(m) if m.as_str().starts_with('p') => format!("{}plc", &name[..m.start()]),
+        Some(m) => format!("{}Ltd", &name[..m.start()]),
+        None => name.to_owned(),
+    }
 }
 
 pub(crate) fn buyer(rows: &[Row]) -> Option<Field<String>> {

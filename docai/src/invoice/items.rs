@@ -1,6 +1,9 @@
 //! Line items: the rows under a table header (`Description … Qty … Amount`, `货物或应税劳务名称
 //! … 金额`), each read from the right — amount, unit price, quantity — so a description with
-//! numbers in it ("Network switch 24 port") stays whole.
+//! numbers in it ("Network switch 24 port") stays whole. OCR loses or garbles a quantity more
+//! often than anything else in a table (a `1` read as `i`, a Chinese model reading `11` as
+//! `二`, a whole column dropped): a quantity that is no number is taken from amount ÷ unit
+//! price when that is whole, with less certainty.
 
 use std::sync::LazyLock;
 
@@ -12,9 +15,13 @@ use crate::extract::parse_number;
 
 static HEADER_WORD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)^(?:description|item|items|qty|quantity|unit price|price|rate|amount|total|货物或应税劳务名称|货物或应税劳务、服务名称|项目名称|数量|单价|金额)$",
+        r"(?i)^(?:description|item|items|qty|quantity|unit price|price|rate|amount|total|货物或应税劳务名称|货物或应税劳务、服务名称|项目名称|名称|数量|单价|金额)$",
     )
     .expect("valid regex")
+});
+/// A row that ends the table: the totals under it.
+static TOTALS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:sub-?total|net amount|net total|total|合计|税率|价税合计)").expect("valid regex")
 });
 static MONEY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^[£$€¥]?-?\d{1,3}(?:[,.' ]\d{3})*[.,]\d{2}$").expect("valid regex")
@@ -31,37 +38,50 @@ fn is_header(row: &Row) -> bool {
         >= 3
 }
 
-/// Reads one row as an item, or `None` when it is not one (the end of the table).
-fn item(row: &Row) -> Option<LineItem> {
-    let whole = row.whole();
-    let spans: Vec<(usize, &str)> = whole
-        .text
-        .split(' ')
-        .scan(0usize, |at, part| {
-            let start = *at;
-            *at += part.len() + 1;
-            Some((start, part))
-        })
-        .filter(|(_, part)| !part.is_empty())
-        .collect();
-    let [.., (_, quantity), (_, unit), (_, amount)] = spans.as_slice() else {
-        return None;
-    };
-    if !MONEY.is_match(amount) || !MONEY.is_match(unit) {
+/// A money token with OCR's usual slips undone (`7;077.00` for `7,077.00`), in hundredths.
+fn money(token: &str) -> Option<i64> {
+    let token = token.replace([';', '，'], ",");
+    if !MONEY.is_match(&token) {
         return None;
     }
-    let description_end = spans[spans.len() - 3].0;
-    let description = whole.text[..description_end].trim();
+    parse_number(token.trim_start_matches(['£', '$', '€', '¥']))
+}
+
+/// Reads one row as an item, or `None` when it is not one.
+fn item(row: &Row) -> Option<LineItem> {
+    let whole = row.whole();
+    let tokens: Vec<&str> = whole.text.split(' ').filter(|t| !t.is_empty()).collect();
+    let [.., unit, amount] = tokens.as_slice() else {
+        return None;
+    };
+    let (unit_cents, amount_cents) = (money(unit)?, money(amount)?);
+    let before = &tokens[..tokens.len() - 2];
+    // The quantity is the token before the unit price when it reads as one (after repair);
+    // otherwise it was lost or garbled, and the token belongs to neither column.
+    let (quantity, certainty, description_tokens) = match before.split_last() {
+        Some((last, rest)) => match read_quantity(last) {
+            Some((quantity, certainty)) => (Some(quantity), certainty, rest),
+            None if last.chars().any(|c| c.is_ascii_digit()) || last.chars().count() == 1 => {
+                (None, 1.0, rest)
+            }
+            None => (None, 1.0, before),
+        },
+        None => (None, 1.0, before),
+    };
+    let (quantity, certainty) = match quantity {
+        Some(quantity) => (quantity, certainty),
+        None if unit_cents > 0 && amount_cents % unit_cents == 0 => {
+            ((amount_cents / unit_cents) as f64, 0.7)
+        }
+        None => return None,
+    };
+    let description = clean_description(&description_tokens.join(" "));
     if description.chars().filter(|c| c.is_alphabetic()).count() < 2 {
         return None;
     }
-    let strip = |text: &str| text.trim_start_matches(['£', '$', '€', '¥']).to_owned();
-    let unit_cents = parse_number(&strip(unit))?;
-    let amount_cents = parse_number(&strip(amount))?;
     let (bbox, confidence) = whole.source(0..whole.text.len())?;
-    let (quantity, certainty) = read_quantity(quantity, unit_cents, amount_cents)?;
     Some(LineItem {
-        description: description.to_owned(),
+        description,
         quantity,
         unit_cents,
         amount_cents,
@@ -72,9 +92,8 @@ fn item(row: &Row) -> Option<LineItem> {
 }
 
 /// The quantity column as printed, with the digits OCR most often mistakes for letters
-/// (`i`, `l`, `|` for 1, `O` for 0) read back; when it still is no number, the amount over
-/// the unit price, if that is whole — with less certainty, as nothing was read.
-fn read_quantity(text: &str, unit_cents: i64, amount_cents: i64) -> Option<(f64, f32)> {
+/// (`i`, `l`, `|` for 1, `O` for 0) read back.
+fn read_quantity(text: &str) -> Option<(f64, f32)> {
     let repaired: String = text
         .chars()
         .map(|c| match c {
@@ -83,27 +102,59 @@ fn read_quantity(text: &str, unit_cents: i64, amount_cents: i64) -> Option<(f64,
             other => other,
         })
         .collect();
-    if QUANTITY.is_match(&repaired) {
-        let certainty = if repaired == text { 1.0 } else { 0.9 };
-        return parse_number(&repaired).map(|hundredths| (hundredths as f64 / 100.0, certainty));
+    if !QUANTITY.is_match(&repaired) {
+        return None;
     }
-    (unit_cents > 0 && amount_cents % unit_cents == 0)
-        .then(|| ((amount_cents / unit_cents) as f64, 0.7))
+    let certainty = if repaired == text { 1.0 } else { 0.9 };
+    parse_number(&repaired).map(|hundredths| (hundredths as f64 / 100.0, certainty))
 }
 
-/// The items of the first table: the rows after its header until one is not an item. A
-/// couple of rows that are not items may sit between the header and the first item (a
-/// ruled line OCR'd as dashes).
+/// Stray marks OCR puts on a description: punctuation at the ends of words (`Annual.`,
+/// `Courier:`, `- 技术服务费`), a lone letter after it (`hours i`).
+fn clean_description(text: &str) -> String {
+    const MARKS: &[char] = &[
+        '.', ':', ';', ',', '’', '‘', '\'', '`', '~', '|', '-', '_', '—', '"', '»', '«',
+    ];
+    let mut words: Vec<String> = text
+        .split_whitespace()
+        .map(|word| word.trim_matches(MARKS).to_owned())
+        .filter(|word| !word.is_empty())
+        .collect();
+    while words.len() > 1
+        && words
+            .last()
+            .is_some_and(|w| w.chars().count() == 1 && w.chars().all(|c| c.is_ascii_lowercase()))
+    {
+        words.pop();
+    }
+    words.join(" ")
+}
+
+/// The items of the first table: the rows after its header up to its totals. Rows that are
+/// not items (a ruled line read as dashes, a row OCR garbled) are skipped, at most two in a
+/// row.
 pub(crate) fn line_items(rows: &[Row]) -> Vec<LineItem> {
     let Some(header) = rows.iter().position(is_header) else {
         return Vec::new();
     };
     let mut items = Vec::new();
-    for (index, row) in rows[header + 1..].iter().enumerate() {
+    let mut misses = 0;
+    for row in &rows[header + 1..] {
+        let first = row.cells.first().map_or("", |cell| cell.text.trim());
+        if TOTALS.is_match(first) {
+            break;
+        }
         match item(row) {
-            Some(found) => items.push(found),
-            None if items.is_empty() && index < 2 => {}
-            None => break,
+            Some(found) => {
+                items.push(found);
+                misses = 0;
+            }
+            None => {
+                misses += 1;
+                if misses > 2 {
+                    break;
+                }
+            }
         }
     }
     items
@@ -119,4 +170,25 @@ pub fn normalise_description(text: &str) -> String {
         out.push_str(&word.to_lowercase());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ocr_marks_leave_descriptions() {
+        assert_eq!(clean_description("Annual. software licence"), "Annual software licence");
+        assert_eq!(clean_description("’ Office chairs"), "Office chairs");
+        assert_eq!(clean_description("- 技术服务费"), "技术服务费");
+        assert_eq!(clean_description("Consulting hours i"), "Consulting hours");
+        assert_eq!(clean_description("Network switch 24 port"), "Network switch 24 port");
+    }
+
+    #[test]
+    fn money_tokens_survive_a_semicolon_for_a_comma() {
+        assert_eq!(money("7;077.00"), Some(707_700));
+        assert_eq!(money("1.042,50"), Some(104_250));
+        assert_eq!(money("12"), None);
+    }
 }

@@ -10,12 +10,14 @@
 //! layer, whose boxes come from `pdftotext -bbox-layout`) times how sure the rule is (1.0 for
 //! a labelled value, less for one found by position alone). Amounts that the arithmetic
 //! cross-checks confirm are raised to at least [`CONFIRMED`]: two independent readings that
-//! add up are stronger evidence than either word's OCR score.
+//! add up are stronger evidence than either word's OCR score. A single misread figure is put
+//! right by the others first (`repair.rs`) and marked with [`REPAIRED`] confidence.
 
 mod checks;
 mod fields;
 mod items;
 mod layout;
+mod repair;
 #[cfg(test)]
 mod tests;
 
@@ -23,6 +25,7 @@ use serde::Serialize;
 
 pub use checks::{Issue, IssueCode, review};
 pub use items::normalise_description;
+pub use repair::REPAIRED;
 
 use crate::document::Document;
 use crate::engine::BBox;
@@ -135,6 +138,7 @@ pub fn extract_invoice(document: &Document) -> Invoice {
         issues: Vec::new(),
     };
     let total_in_words = fields::total_in_words(&rows);
+    repair::repair(&mut invoice);
     invoice.issues = checks::cross_check(&mut invoice, total_in_words.as_ref());
     invoice
 }
