@@ -64,7 +64,10 @@ impl Drop for Watch {
 fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
     let started = std::time::Instant::now();
     while !done() {
-        assert!(started.elapsed() < Duration::from_secs(60), "timed out waiting for {what}");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "timed out waiting for {what}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -101,16 +104,27 @@ fn each_file_runs_once_when_complete_and_a_restart_repeats_and_skips_nothing() {
     // Downloaded under a partial name, then renamed into place.
     std::fs::write(inbox.join("c.txt.part"), "complete").unwrap();
     std::thread::sleep(Duration::from_millis(1200));
-    assert!(!root.join("seen/c.txt.part").exists(), "a partial name was taken");
+    assert!(
+        !root.join("seen/c.txt.part").exists(),
+        "a partial name was taken"
+    );
     std::fs::rename(inbox.join("c.txt.part"), inbox.join("c.txt")).unwrap();
     std::fs::write(inbox.join("bad.txt"), "x").unwrap();
     std::fs::write(inbox.join("unsure.txt"), "y").unwrap();
     wait_for("every file", || {
-        ["done/b.txt", "done/c.txt", "failed/bad.txt", "review/unsure.txt"]
-            .iter()
-            .all(|path| inbox.join(path).is_file())
+        [
+            "done/b.txt",
+            "done/c.txt",
+            "failed/bad.txt",
+            "review/unsure.txt",
+        ]
+        .iter()
+        .all(|path| inbox.join(path).is_file())
     });
-    assert_eq!(std::fs::read_to_string(root.join("seen/b.txt")).unwrap(), "40");
+    assert_eq!(
+        std::fs::read_to_string(root.join("seen/b.txt")).unwrap(),
+        "40"
+    );
     let reason = std::fs::read_to_string(inbox.join("failed/bad.txt.reason.txt")).unwrap();
     assert!(reason.contains("bad invoice bad.txt"), "{reason}");
     watch.stop();
@@ -138,7 +152,11 @@ fn each_file_runs_once_when_complete_and_a_restart_repeats_and_skips_nothing() {
         inbox.join("done/d.txt").is_file() && inbox.join("done/e.txt").is_file()
     });
     watch.stop();
-    assert_eq!(runs(root), 6, "e.txt must not run again, a–c and bad must not repeat");
+    assert_eq!(
+        runs(root),
+        6,
+        "e.txt must not run again, a–c and bad must not repeat"
+    );
     assert!(!root.join("seen/e.txt").exists());
 }
 
@@ -147,7 +165,10 @@ fn three_hundred_pages(from: &Path, to: &Path) {
     let mut args: Vec<String> = vec!["--empty".into(), "--pages".into()];
     args.extend(std::iter::repeat_n(from.display().to_string(), 300));
     args.extend(["--".into(), to.display().to_string()]);
-    let status = Command::new("qpdf").args(&args).status().expect("qpdf is installed");
+    let status = Command::new("qpdf")
+        .args(&args)
+        .status()
+        .expect("qpdf is installed");
     assert!(status.success());
 }
 
@@ -162,7 +183,11 @@ fn bad_documents_fail_with_a_reason_that_names_the_cause() {
     corrupt.extend_from_slice(&[0u8; 64]);
     std::fs::write(inbox.join("corrupt.png"), corrupt).unwrap();
     std::fs::write(inbox.join("empty.pdf"), b"").unwrap();
-    std::fs::write(inbox.join("letter.docx"), b"PK\x03\x04 not a document we read").unwrap();
+    std::fs::write(
+        inbox.join("letter.docx"),
+        b"PK\x03\x04 not a document we read",
+    )
+    .unwrap();
     let status = Command::new("qpdf")
         .args(["--encrypt", "user", "owner", "256", "--"])
         .arg(&pdf)
@@ -174,12 +199,28 @@ fn bad_documents_fail_with_a_reason_that_names_the_cause() {
 
     let started = std::time::Instant::now();
     let output = Command::new(FLOWBOT)
-        .args(["--data-dir", "data", "watch", "inbox", "--script", "bot.rhai", "--once"])
+        .args([
+            "--data-dir",
+            "data",
+            "watch",
+            "inbox",
+            "--script",
+            "bot.rhai",
+            "--once",
+        ])
         .current_dir(root)
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    assert!(started.elapsed() < Duration::from_secs(60), "bad input took {:?}", started.elapsed());
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "bad input took {:?}",
+        started.elapsed()
+    );
     let reason = |name: &str| {
         std::fs::read_to_string(inbox.join(format!("failed/{name}.reason.txt")))
             .unwrap_or_else(|_| panic!("{name} has no reason file"))
@@ -187,12 +228,18 @@ fn bad_documents_fail_with_a_reason_that_names_the_cause() {
     for (name, cause) in [
         ("corrupt.png", "corrupt or truncated image"),
         ("empty.pdf", "is empty (0 bytes)"),
-        ("letter.docx", "unsupported format (ZIP archive or Office document)"),
+        (
+            "letter.docx",
+            "unsupported format (ZIP archive or Office document)",
+        ),
         ("locked.pdf", "is password-protected"),
         ("long.pdf", "has 300 pages, more than the limit of 20"),
     ] {
         let text = reason(name);
-        assert!(text.contains(name) && text.contains(cause), "{name}: {text}");
+        assert!(
+            text.contains(name) && text.contains(cause),
+            "{name}: {text}"
+        );
         assert!(inbox.join("failed").join(name).is_file());
     }
 
@@ -200,12 +247,23 @@ fn bad_documents_fail_with_a_reason_that_names_the_cause() {
     let empty = tempfile::tempdir().unwrap();
     std::fs::write(inbox.join("scan.png"), &png).unwrap();
     let output = Command::new(FLOWBOT)
-        .args(["--data-dir", "data", "watch", "inbox", "--script", "bot.rhai", "--once"])
+        .args([
+            "--data-dir",
+            "data",
+            "watch",
+            "inbox",
+            "--script",
+            "bot.rhai",
+            "--once",
+        ])
         .current_dir(root)
         .env("TESSDATA_PREFIX", empty.path())
         .output()
         .unwrap();
     assert!(output.status.success());
     let text = reason("scan.png");
-    assert!(text.contains("no OCR language data `eng`") && text.contains("tesseract-ocr-eng"), "{text}");
+    assert!(
+        text.contains("no OCR language data `eng`") && text.contains("tesseract-ocr-eng"),
+        "{text}"
+    );
 }

@@ -83,7 +83,11 @@ impl Counts {
 
     fn f1(&self) -> f64 {
         let (p, r) = (self.precision(), self.recall());
-        if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
+        if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        }
     }
 }
 
@@ -176,7 +180,11 @@ fn invoice_fields_reach_the_f1_targets_on_the_generated_set() {
                     jobs.get(next.fetch_add(1, Ordering::Relaxed))
                 {
                     let options = ReadOptions {
-                        lang: if truth.lang == "zh" { Lang::ChiSim } else { Lang::Eng },
+                        lang: if truth.lang == "zh" {
+                            Lang::ChiSim
+                        } else {
+                            Lang::Eng
+                        },
                         workers: 1,
                         ..ReadOptions::default()
                     };
@@ -189,7 +197,19 @@ fn invoice_fields_reach_the_f1_targets_on_the_generated_set() {
                                 "{} {field}: got {:?}",
                                 path.file_name().unwrap().to_string_lossy(),
                                 if *field == "line_items" {
-                                    format!("{:?}", invoice.line_items.iter().map(|i| (&i.description, i.quantity, i.unit_cents, i.amount_cents)).collect::<Vec<_>>())
+                                    format!(
+                                        "{:?}",
+                                        invoice
+                                            .line_items
+                                            .iter()
+                                            .map(|i| (
+                                                &i.description,
+                                                i.quantity,
+                                                i.unit_cents,
+                                                i.amount_cents
+                                            ))
+                                            .collect::<Vec<_>>()
+                                    )
                                 } else {
                                     format!("{:?}", invoice.field(field))
                                 }
@@ -238,12 +258,13 @@ fn invoice_fields_reach_the_f1_targets_on_the_generated_set() {
             all.recall(),
             all.f1()
         );
-        let target = if *condition == "clean" { CLEAN_F1 } else { SCANNED_F1 };
+        let target = if *condition == "clean" {
+            CLEAN_F1
+        } else {
+            SCANNED_F1
+        };
         if all.f1() < target {
-            failures.push(format!(
-                "{lang} {condition}: F1 {:.3} < {target}",
-                all.f1()
-            ));
+            failures.push(format!("{lang} {condition}: F1 {:.3} < {target}", all.f1()));
         }
     }
     assert!(failures.is_empty(), "targets missed: {failures:?}");

@@ -50,8 +50,14 @@ pub(crate) enum ValidateCommand {
 fn print_task(path: &Path, task: &ValidationTask) {
     println!("{} ({:?}): {}", path.display(), task.status, task.document);
     for (name, field) in &task.fields {
-        let value = field.get("value").map(ToString::to_string).unwrap_or_default();
-        let confidence = field.get("confidence").and_then(|c| c.as_f64()).unwrap_or(0.0);
+        let value = field
+            .get("value")
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let confidence = field
+            .get("confidence")
+            .and_then(|c| c.as_f64())
+            .unwrap_or(0.0);
         let corrected = task
             .corrections
             .get(name)
@@ -61,7 +67,12 @@ fn print_task(path: &Path, task: &ValidationTask) {
     }
     for issue in &task.issues {
         let text = |key: &str| issue.get(key).and_then(|v| v.as_str()).unwrap_or("");
-        println!("  issue {}: {} ({})", text("code"), text("message"), text("field"));
+        println!(
+            "  issue {}: {} ({})",
+            text("code"),
+            text("message"),
+            text("field")
+        );
     }
 }
 
@@ -75,8 +86,13 @@ fn hand_back(root: &Path, task: &ValidationTask) -> anyhow::Result<Option<PathBu
     if !parked.is_file() || original.exists() {
         return Ok(None);
     }
-    std::fs::rename(&parked, &original)
-        .with_context(|| format!("cannot move {} back to {}", parked.display(), original.display()))?;
+    std::fs::rename(&parked, &original).with_context(|| {
+        format!(
+            "cannot move {} back to {}",
+            parked.display(),
+            original.display()
+        )
+    })?;
     Ok(Some(original))
 }
 
@@ -84,7 +100,8 @@ pub(crate) fn validate(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     match &args.command {
         ValidateCommand::List { dir } => {
             let mut count = 0;
-            let entries = std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))?;
+            let entries =
+                std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))?;
             let mut paths: Vec<PathBuf> = entries
                 .filter_map(Result::ok)
                 .map(|entry| entry.path())
@@ -101,7 +118,12 @@ pub(crate) fn validate(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
             println!("{count} task(s) waiting");
         }
         ValidateCommand::Show { task } => print_task(task, &ValidationTask::read(task)?),
-        ValidateCommand::Approve { task: path, set, by, root } => {
+        ValidateCommand::Approve {
+            task: path,
+            set,
+            by,
+            root,
+        } => {
             let mut task = ValidationTask::read(path)?;
             if task.status != TaskStatus::Pending {
                 bail!("{} is already {:?}", path.display(), task.status);
@@ -122,7 +144,11 @@ pub(crate) fn validate(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
                 None => println!("run the bot for {} again to book it", task.document),
             }
         }
-        ValidateCommand::Reject { task: path, reason, by } => {
+        ValidateCommand::Reject {
+            task: path,
+            reason,
+            by,
+        } => {
             let mut task = ValidationTask::read(path)?;
             task.status = TaskStatus::Rejected;
             task.reject_reason = Some(reason.clone());

@@ -99,7 +99,13 @@ fn missing(invoice: &Invoice) -> usize {
 /// document was OCR'd, Chinese (`chi_sim`, which also reads Latin); the better reading wins.
 fn read_invoice(path: &Path, lang: &str, base: ReadOptions) -> Result<Invoice, StepError> {
     let read = |lang: Lang| -> Result<(Document, Invoice), StepError> {
-        let document = flowbot_docai::read(path, &ReadOptions { lang, ..base.clone() })?;
+        let document = flowbot_docai::read(
+            path,
+            &ReadOptions {
+                lang,
+                ..base.clone()
+            },
+        )?;
         let invoice = extract_invoice(&document);
         Ok((document, invoice))
     };
@@ -161,11 +167,15 @@ pub(crate) fn register(reg: &mut Registrar<'_>, rt: &Arc<Runtime>) {
                 |record| {
                     record.attr("path", path.as_str());
                     let real = runtime.resolve(&path)?;
-                    let lang = option(&options, "lang").map_or("auto".to_owned(), |v| v.to_string());
+                    let lang =
+                        option(&options, "lang").map_or("auto".to_owned(), |v| v.to_string());
                     let threshold = match option(&options, "threshold") {
-                        Some(value) => value.as_float().map_err(|_| {
-                            StepError::invalid("threshold must be a number between 0 and 1")
-                        })?,
+                        Some(value) => value
+                            .as_float()
+                            .or_else(|_| value.as_int().map(|whole| whole as f64))
+                            .map_err(|_| {
+                                StepError::invalid("threshold must be a number between 0 and 1")
+                            })?,
                         None => DEFAULT_THRESHOLD,
                     };
                     let mut base = ReadOptions {
@@ -178,7 +188,9 @@ pub(crate) fn register(reg: &mut Registrar<'_>, rt: &Arc<Runtime>) {
                             .as_int()
                             .ok()
                             .and_then(|pages| usize::try_from(pages).ok())
-                            .ok_or_else(|| StepError::invalid("max_pages must be a positive integer"))?;
+                            .ok_or_else(|| {
+                                StepError::invalid("max_pages must be a positive integer")
+                            })?;
                     }
                     let bytes = std::fs::metadata(&real)
                         .map_err(|source| StepError::Io {
@@ -189,7 +201,10 @@ pub(crate) fn register(reg: &mut Registrar<'_>, rt: &Arc<Runtime>) {
                         .len();
                     let invoice = read_invoice(&real, &lang, base)?;
                     let answer = invoice_json(&path, bytes, &invoice, threshold as f32);
-                    record.attr("needs_review", answer["needs_review"].as_bool().unwrap_or(true));
+                    record.attr(
+                        "needs_review",
+                        answer["needs_review"].as_bool().unwrap_or(true),
+                    );
                     record.attr("issues", answer["issues"].as_array().map_or(0, Vec::len));
                     if let Some(number) = &invoice.invoice_number {
                         record.attr("invoice_number", number.value.as_str());

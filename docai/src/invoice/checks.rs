@@ -80,7 +80,11 @@ pub(crate) fn cross_check(
         .map(|name| Issue::new(IssueCode::Missing, *name, format!("no {name} found")))
         .collect();
     let cents = |field: &Option<Field<Amount>>| field.as_ref().map(|f| f.value.cents);
-    let (net, tax, total) = (cents(&invoice.net), cents(&invoice.tax), cents(&invoice.total));
+    let (net, tax, total) = (
+        cents(&invoice.net),
+        cents(&invoice.tax),
+        cents(&invoice.total),
+    );
     match (net, tax, total) {
         (Some(net), tax, Some(total)) if net + tax.unwrap_or(0) == total => {
             confirm(&mut invoice.net);
@@ -117,7 +121,11 @@ pub(crate) fn cross_check(
         }
     }
     if let (Some(net), false) = (net, invoice.line_items.is_empty()) {
-        let sum: i64 = invoice.line_items.iter().map(|item| item.amount_cents).sum();
+        let sum: i64 = invoice
+            .line_items
+            .iter()
+            .map(|item| item.amount_cents)
+            .sum();
         if sum == net && !issues.iter().any(|i| i.code == IssueCode::ItemArithmetic) {
             confirm(&mut invoice.net);
             for item in &mut invoice.line_items {

@@ -140,17 +140,21 @@ fn labelled<T>(
 
 /// A Chinese invoice number whose label lost a character to OCR (`票号码`, `发票号`).
 static NUMBER_FALLBACK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:票号码|发票号|号码|号)\s*[:：;；]?\s*(?:No\.?\s*)?([0-9]{8,20})\b").expect("valid regex")
+    Regex::new(r"(?:票号码|发票号|号码|号)\s*[:：;；]?\s*(?:No\.?\s*)?([0-9]{8,20})\b")
+        .expect("valid regex")
 });
 
 pub(crate) fn invoice_number(rows: &[Row]) -> Option<Field<String>> {
     let fallback = |text: &str| {
-        NUMBER_FALLBACK.captures(text).and_then(|c| c.get(1)).map(|m| Found {
-            value: m.as_str().to_owned(),
-            text: m.as_str().to_owned(),
-            start: m.start(),
-            end: m.end(),
-        })
+        NUMBER_FALLBACK
+            .captures(text)
+            .and_then(|c| c.get(1))
+            .map(|m| Found {
+                value: m.as_str().to_owned(),
+                text: m.as_str().to_owned(),
+                start: m.start(),
+                end: m.end(),
+            })
     };
     rows.iter().find_map(|row| {
         // The label and its number may sit in one cell or in two neighbouring ones.
@@ -158,7 +162,13 @@ pub(crate) fn invoice_number(rows: &[Row]) -> Option<Field<String>> {
             let cell = Cell::joined(&row.cells[c..(c + 2).min(row.cells.len())]);
             match invoice_numbers(&cell.text).into_iter().next() {
                 Some(found) => field(&cell, found, LABELLED),
-                None => field(&cell, fallback(&cell.text)?, LABELLED * 0.9),
+                None => {
+                    // 8 and 20 digits are the lengths a 发票号码 has; another length after a
+                    // damaged label is less sure.
+                    let found = fallback(&cell.text)?;
+                    let certainty = if matches!(found.value.len(), 8 | 20) { LABELLED } else { 0.9 };
+                    field(&cell, found, certainty)
+                }
             }
         })
     })
@@ -179,7 +189,9 @@ pub(crate) fn date(rows: &[Row]) -> Option<Field<Date>> {
 /// A party's name: the text after the label up to the end of its cell, without the marks
 /// OCR leaves around it (`; 深圳…`, a `:` read as `;`).
 fn name(cell: &Cell) -> Option<Found<String>> {
-    const MARKS: &[char] = &[' ', ':', '：', ';', '；', '.', ',', '，', '|', '-', '_', '~'];
+    const MARKS: &[char] = &[
+        ' ', ':', '：', ';', '；', '.', ',', '，', '|', '-', '_', '~',
+    ];
     let text = cell.text.trim_start_matches(MARKS);
     let start = cell.text.len() - text.len();
     let value = text.trim_end_matches(MARKS);
@@ -195,8 +207,9 @@ fn name(cell: &Cell) -> Option<Found<String>> {
 
 /// Company suffixes OCR misreads the same way every time (`plc` as `pic`, `Ltd` as `Lid`).
 fn repair_company_suffix(name: &str) -> String {
-    static SUFFIX: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"\b(?:pic|pIc|p1c)$|\b(?:Lid|Ltd\.?|L1d)$").expect("valid regex"));
+    static SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\b(?:pic|pIc|p1c)$|\b(?:Lid|Ltd\.?|L1d)$").expect("valid regex")
+    });
     match SUFFIX.find(name) {
         Some(m) if m.as_str().starts_with('p') => format!("{}plc", &name[..m.start()]),
         Some(m) => format!("{}Ltd", &name[..m.start()]),
@@ -251,34 +264,70 @@ fn not_amount_label(cell: &Cell, start: usize, end: usize) -> bool {
 }
 
 pub(crate) fn total(rows: &[Row]) -> Option<Field<Amount>> {
-    labelled(rows, &TOTAL_LABEL, Look::Right, not_amount_label, amount_after)
+    labelled(
+        rows,
+        &TOTAL_LABEL,
+        Look::Right,
+        not_amount_label,
+        amount_after,
+    )
 }
 
 pub(crate) fn net(rows: &[Row]) -> Option<Field<Amount>> {
-    labelled(rows, &NET_LABEL, Look::Right, not_amount_label, amount_after)
+    labelled(
+        rows,
+        &NET_LABEL,
+        Look::Right,
+        not_amount_label,
+        amount_after,
+    )
 }
 
 pub(crate) fn tax(rows: &[Row]) -> Option<Field<Amount>> {
-    labelled(rows, &TAX_LABEL, Look::Right, not_amount_label, amount_after)
+    labelled(
+        rows,
+        &TAX_LABEL,
+        Look::Right,
+        not_amount_label,
+        amount_after,
+    )
 }
 
-/// The total in Chinese uppercase (大写), for the cross-check against the numeric total.
+/// The total in Chinese uppercase (大写), for the cross-check against the numeric total: the
+/// Han characters after `大写`, read only when every one of them is an uppercase numeral or
+/// unit. OCR garbles these often (`喜万零陆佰数拾迷元`); a partial reading would raise a false
+/// disagreement, so an unreadable one is no reading.
 pub(crate) fn total_in_words(rows: &[Row]) -> Option<Field<Amount>> {
     rows.iter().find_map(|row| {
         let cell = row.whole();
-        let found = amounts(&cell.text)
-            .into_iter()
-            .find(|item| !item.text.chars().any(|c| c.is_ascii_digit()))?;
+        let after = cell.text.find("大写")? + "大写".len();
+        let rest = &cell.text[after..];
+        let skipped = rest.len()
+            - rest
+                .trim_start_matches([' ', ')', '）', ':', '：', ';', '〉', '>'])
+                .len();
+        let start = after + skipped;
+        let words: String = cell.text[start..]
+            .chars()
+            .take_while(|c| !c.is_ascii() && !matches!(c, '(' | '（'))
+            .collect();
+        let cents = crate::extract::parse_chinese_uppercase(words.trim())?;
+        let found = Found {
+            value: Amount::new(cents, Some("CNY")),
+            text: words.clone(),
+            start,
+            end: start + words.len(),
+        };
         field(&cell, found, LABELLED)
     })
 }
 
 /// The currency: the one the totals are written in, else an ISO code or sign anywhere.
-pub(crate) fn currency(
-    rows: &[Row],
-    amounts_found: &[&Field<Amount>],
-) -> Option<Field<String>> {
-    if let Some(with) = amounts_found.iter().find(|field| field.value.currency.is_some()) {
+pub(crate) fn currency(rows: &[Row], amounts_found: &[&Field<Amount>]) -> Option<Field<String>> {
+    if let Some(with) = amounts_found
+        .iter()
+        .find(|field| field.value.currency.is_some())
+    {
         return Some(Field {
             value: with.value.currency.unwrap_or_default().to_owned(),
             confidence: with.confidence,

@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::LineItem;
-use super::layout::Row;
+use super::layout::{Cell, Row, Token};
 use crate::extract::parse_number;
 
 static HEADER_WORD: LazyLock<Regex> = LazyLock::new(|| {
@@ -21,7 +21,8 @@ static HEADER_WORD: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// A row that ends the table: the totals under it.
 static TOTALS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(?:sub-?total|net amount|net total|total|合计|税率|价税合计)").expect("valid regex")
+    Regex::new(r"(?i)^(?:sub-?total|net amount|net total|total|合计|税率|价税合计)")
+        .expect("valid regex")
 });
 static MONEY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^[£$€¥]?-?\d{1,3}(?:[,.' ]\d{3})*[.,]\d{2}$").expect("valid regex")
@@ -47,35 +48,40 @@ fn money(token: &str) -> Option<i64> {
     parse_number(token.trim_start_matches(['£', '$', '€', '¥']))
 }
 
-/// Reads one row as an item, or `None` when it is not one.
-fn item(row: &Row) -> Option<LineItem> {
+/// Reads one row as an item, or `None` when it is not one. `quantity_left` is where the
+/// quantity column starts (the left edge of its header, less a margin), when the header has
+/// one: words from there on are the quantity however OCR garbled them, never description.
+fn item(row: &Row, quantity_left: Option<f32>) -> Option<LineItem> {
     let whole = row.whole();
-    let tokens: Vec<&str> = whole.text.split(' ').filter(|t| !t.is_empty()).collect();
-    let [.., unit, amount] = tokens.as_slice() else {
+    let tokens: Vec<&Token> = row.cells.iter().flat_map(|cell| cell.tokens.iter()).collect();
+    let [before @ .., unit, amount] = tokens.as_slice() else {
         return None;
     };
-    let (unit_cents, amount_cents) = (money(unit)?, money(amount)?);
-    let before = &tokens[..tokens.len() - 2];
-    // The quantity is the token before the unit price when it reads as one (after repair);
-    // otherwise it was lost or garbled, and the token belongs to neither column.
-    let (quantity, certainty, description_tokens) = match before.split_last() {
-        Some((last, rest)) => match read_quantity(last) {
-            Some((quantity, certainty)) => (Some(quantity), certainty, rest),
-            None if last.chars().any(|c| c.is_ascii_digit()) || last.chars().count() == 1 => {
-                (None, 1.0, rest)
+    let (unit_cents, amount_cents) = (money(&unit.text)?, money(&amount.text)?);
+    let (description, quantity_tokens): (Vec<&Token>, Vec<&Token>) = match quantity_left {
+        Some(left) => before.iter().copied().partition(|token| token.right < left),
+        // Without a column to go by, the quantity is the word before the unit price when it
+        // reads as one, or is garbled (has a digit, or is a lone character).
+        None => match before.split_last() {
+            Some((last, rest))
+                if read_quantity(&last.text).is_some()
+                    || last.text.chars().any(|c| c.is_ascii_digit())
+                    || last.text.chars().count() == 1 =>
+            {
+                (rest.to_vec(), vec![*last])
             }
-            None => (None, 1.0, before),
+            _ => (before.to_vec(), Vec::new()),
         },
-        None => (None, 1.0, before),
     };
-    let (quantity, certainty) = match quantity {
-        Some(quantity) => (quantity, certainty),
+    let quantity_text: String = quantity_tokens.iter().map(|token| token.text.as_str()).collect();
+    let (quantity, certainty) = match read_quantity(&quantity_text) {
+        Some(found) => found,
         None if unit_cents > 0 && amount_cents % unit_cents == 0 => {
             ((amount_cents / unit_cents) as f64, 0.7)
         }
         None => return None,
     };
-    let description = clean_description(&description_tokens.join(" "));
+    let description = clean_description(&Cell::of_tokens(row.page, description).text);
     if description.chars().filter(|c| c.is_alphabetic()).count() < 2 {
         return None;
     }
@@ -137,6 +143,13 @@ pub(crate) fn line_items(rows: &[Row]) -> Vec<LineItem> {
     let Some(header) = rows.iter().position(is_header) else {
         return Vec::new();
     };
+    static QUANTITY_HEADER: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?i)^(?:qty|quantity|数量)$").expect("valid regex"));
+    let quantity_left = rows[header]
+        .cells
+        .iter()
+        .find(|cell| QUANTITY_HEADER.is_match(cell.text.trim()))
+        .map(|cell| cell.left() - cell.height());
     let mut items = Vec::new();
     let mut misses = 0;
     for row in &rows[header + 1..] {
@@ -144,7 +157,7 @@ pub(crate) fn line_items(rows: &[Row]) -> Vec<LineItem> {
         if TOTALS.is_match(first) {
             break;
         }
-        match item(row) {
+        match item(row, quantity_left) {
             Some(found) => {
                 items.push(found);
                 misses = 0;
@@ -178,11 +191,17 @@ mod tests {
 
     #[test]
     fn ocr_marks_leave_descriptions() {
-        assert_eq!(clean_description("Annual. software licence"), "Annual software licence");
+        assert_eq!(
+            clean_description("Annual. software licence"),
+            "Annual software licence"
+        );
         assert_eq!(clean_description("’ Office chairs"), "Office chairs");
         assert_eq!(clean_description("- 技术服务费"), "技术服务费");
         assert_eq!(clean_description("Consulting hours i"), "Consulting hours");
-        assert_eq!(clean_description("Network switch 24 port"), "Network switch 24 port");
+        assert_eq!(
+            clean_description("Network switch 24 port"),
+            "Network switch 24 port"
+        );
     }
 
     #[test]

@@ -46,6 +46,18 @@ impl Cell {
         self.tokens.push(token);
     }
 
+    /// A cell of the given words, in their order.
+    pub(crate) fn of_tokens<'t>(page: usize, tokens: impl IntoIterator<Item = &'t Token>) -> Cell {
+        let mut out = Cell {
+            page,
+            ..Cell::default()
+        };
+        for token in tokens {
+            out.push(token.clone());
+        }
+        out
+    }
+
     /// The cells' words as one cell, in the given order.
     pub(crate) fn joined<'c>(cells: impl IntoIterator<Item = &'c Cell>) -> Cell {
         let mut out = Cell::default();
@@ -86,7 +98,9 @@ impl Cell {
             .map(|(token, _)| token)
             .collect();
         let first = touched.first()?;
-        let bbox = touched.iter().fold(first.bbox, |acc, token| union(acc, token.bbox));
+        let bbox = touched
+            .iter()
+            .fold(first.bbox, |acc, token| union(acc, token.bbox));
         let confidence =
             touched.iter().map(|token| token.confidence).sum::<f32>() / touched.len() as f32;
         Some((bbox, confidence))
@@ -195,11 +209,34 @@ fn tokens(page: &Page) -> Vec<Token> {
         .collect()
 }
 
+/// The share of the smaller box that two boxes have in common.
+fn overlap(a: &BBox, b: &BBox) -> f32 {
+    let width = (a.right.min(b.right) - a.left.max(b.left)).max(0.0);
+    let height = (a.bottom.min(b.bottom) - a.top.max(b.top)).max(0.0);
+    let area = |r: &BBox| ((r.right - r.left) * (r.bottom - r.top)).max(1.0);
+    width * height / area(a).min(area(b))
+}
+
+/// Drops a word the engine reported twice (once in each of two overlapping blocks, which
+/// page segmentation sometimes makes of a table column): same text, mostly the same place.
+fn without_duplicates(tokens: Vec<Token>) -> Vec<Token> {
+    let mut kept: Vec<Token> = Vec::with_capacity(tokens.len());
+    for token in tokens {
+        let twice = kept
+            .iter()
+            .any(|other| other.text == token.text && overlap(&other.bbox, &token.bbox) > 0.5);
+        if !twice {
+            kept.push(token);
+        }
+    }
+    kept
+}
+
 /// Every page's rows, top to bottom.
 pub(crate) fn rows(document: &Document) -> Vec<Row> {
     let mut all = Vec::new();
     for page in &document.pages {
-        let mut tokens = tokens(page);
+        let mut tokens = without_duplicates(tokens(page));
         let heights: Vec<f32> = tokens.iter().map(|token| token.height).collect();
         let typical = median(&heights).unwrap_or(10.0);
         tokens.sort_by(|a, b| a.y.total_cmp(&b.y));

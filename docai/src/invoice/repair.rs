@@ -56,8 +56,13 @@ fn set(field: &mut Option<Field<Amount>>, cents: i64, like: Option<&Field<Amount
 }
 
 fn totals(invoice: &mut Invoice) {
-    let items_sum: Option<i64> = (!invoice.line_items.is_empty())
-        .then(|| invoice.line_items.iter().map(|item| item.amount_cents).sum());
+    let items_sum: Option<i64> = (!invoice.line_items.is_empty()).then(|| {
+        invoice
+            .line_items
+            .iter()
+            .map(|item| item.amount_cents)
+            .sum()
+    });
     let mut nets = candidates(&invoice.net);
     if let Some(sum) = items_sum
         && !nets.iter().any(|(net, _)| *net == Some(sum))
@@ -73,7 +78,8 @@ fn totals(invoice: &mut Invoice) {
                     continue;
                 };
                 let tax_cents = tax.unwrap_or(0);
-                if net + tax_cents == total && best.is_none_or(|(changes, ..)| a + b + c < changes) {
+                if net + tax_cents == total && best.is_none_or(|(changes, ..)| a + b + c < changes)
+                {
                     best = Some((a + b + c, net, tax_cents, total));
                 }
             }
@@ -96,7 +102,11 @@ fn items(invoice: &mut Invoice) {
         return;
     };
     let product = |quantity: f64, unit: i64| (quantity * unit as f64).round() as i64;
-    let sum: i64 = invoice.line_items.iter().map(|item| item.amount_cents).sum();
+    let sum: i64 = invoice
+        .line_items
+        .iter()
+        .map(|item| item.amount_cents)
+        .sum();
     if sum != net {
         let wrong: Vec<usize> = (0..invoice.line_items.len())
             .filter(|&i| {

@@ -109,7 +109,10 @@ fn fields_are_found_by_label_and_geometry() {
     // "l" read for 1 is repaired; a number inside a description stays in it.
     assert_eq!(
         items,
-        [("Network switch 24 port", 2.0, 69_050), ("Office chairs", 1.0, 104_250)]
+        [
+            ("Network switch 24 port", 2.0, 69_050),
+            ("Office chairs", 1.0, 104_250)
+        ]
     );
     assert!(invoice.issues.is_empty(), "{:?}", invoice.issues);
     // Confirmed by the arithmetic, so above any OCR score.
@@ -118,7 +121,12 @@ fn fields_are_found_by_label_and_geometry() {
     assert!((number.confidence - 0.93).abs() < 1e-3);
     assert_eq!(number.bbox.top, 490.0);
     assert!(review(&invoice, 0.8).is_empty());
-    assert_eq!(review(&invoice, 0.95).len(), 5, "{:?}", review(&invoice, 0.95));
+    assert_eq!(
+        review(&invoice, 0.95).len(),
+        5,
+        "{:?}",
+        review(&invoice, 0.95)
+    );
 }
 
 #[test]
@@ -177,7 +185,35 @@ fn a_missing_total_is_an_issue_and_review_lists_it() {
     let invoice = extract_invoice(&document(&lines, 93.0));
     assert!(invoice.total.is_none());
     let issues = review(&invoice, 0.8);
-    assert!(issues
-        .iter()
-        .any(|issue| issue.code == IssueCode::Missing && issue.field == "total"));
+    assert!(
+        issues
+            .iter()
+            .any(|issue| issue.code == IssueCode::Missing && issue.field == "total")
+    );
+}
+
+#[test]
+fn an_unreadable_uppercase_total_is_no_reading_but_a_wrong_one_is_an_issue() {
+    let with_words = |words: &str| -> Vec<(f32, f32, String)> {
+        vec![
+            (160.0, 140.0, "发票号码:84253401".to_owned()),
+            (160.0, 200.0, "销售方名称:深圳市蓝海贸易有限公司".to_owned()),
+            (160.0, 260.0, "合计".to_owned()),
+            (1400.0, 260.0, "¥100.00".to_owned()),
+            (1250.0, 320.0, "税额:¥13.00".to_owned()),
+            (160.0, 380.0, format!("价税合计(大写):{words}")),
+            (1250.0, 380.0, "(小写)¥113.00".to_owned()),
+        ]
+    };
+    let codes = |words: &str| -> Vec<IssueCode> {
+        extract_invoice(&document(&with_words(words), 95.0))
+            .issues
+            .iter()
+            .map(|issue| issue.code)
+            .filter(|code| *code != IssueCode::Missing)
+            .collect()
+    };
+    assert!(codes("壹佰壹拾叁元整").is_empty());
+    assert!(codes("喜佰数拾迷元整").is_empty(), "garbled words are not read");
+    assert_eq!(codes("壹佰壹拾肆元整"), [IssueCode::TotalInWordsDisagrees]);
 }

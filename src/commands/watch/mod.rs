@@ -64,9 +64,16 @@ fn ignored(name: &str) -> bool {
     name.starts_with('.')
         || name.starts_with("~$")
         || name.ends_with('~')
-        || [".tmp", ".part", ".partial", ".crdownload", ".download", ".swp"]
-            .iter()
-            .any(|suffix| lower.ends_with(suffix))
+        || [
+            ".tmp",
+            ".part",
+            ".partial",
+            ".crdownload",
+            ".download",
+            ".swp",
+        ]
+        .iter()
+        .any(|suffix| lower.ends_with(suffix))
 }
 
 /// The files in `dir` a run may be started for, by name.
@@ -90,7 +97,9 @@ fn move_into(dir: &Path, name: &str, folder: &str) -> anyhow::Result<PathBuf> {
     std::fs::create_dir_all(&target_dir)
         .with_context(|| format!("cannot create {}", target_dir.display()))?;
     let path = Path::new(name);
-    let stem = path.file_stem().map_or(name.into(), |s| s.to_string_lossy());
+    let stem = path
+        .file_stem()
+        .map_or(name.into(), |s| s.to_string_lossy());
     let extension = path
         .extension()
         .map(|e| format!(".{}", e.to_string_lossy()))
@@ -152,13 +161,24 @@ impl Watch<'_> {
                     .as_ref()
                     .map(ToString::to_string)
                     .unwrap_or_else(|| format!("the run {:?}", report.outcome).to_lowercase());
-                ("failed", Some(format!("{reason}\nrun folder: {}", report.run_dir.display())))
+                (
+                    "failed",
+                    Some(format!(
+                        "{reason}\nrun folder: {}",
+                        report.run_dir.display()
+                    )),
+                )
             }
         }
     }
 
     fn run(&self, path: &Path) -> anyhow::Result<RunReport> {
-        let package_dir = self.args.script.parent().map(PathBuf::from).unwrap_or_default();
+        let package_dir = self
+            .args
+            .script
+            .parent()
+            .map(PathBuf::from)
+            .unwrap_or_default();
         let mut options = RunOptions::new(
             &self.args.script,
             &self.root,
@@ -241,7 +261,10 @@ impl Watch<'_> {
                     ..
                 } if Stamp::of(&path).ok() == Some(stamp) => {
                     let target = finish_move(&self.dir, &name, &folder, reason.as_deref())?;
-                    eprintln!("{name}: {folder} (run finished before the restart) → {}", target.display());
+                    eprintln!(
+                        "{name}: {folder} (run finished before the restart) → {}",
+                        target.display()
+                    );
                 }
                 Entry::Running { .. } => {
                     eprintln!("{name}: its run was interrupted; running it again");
@@ -346,7 +369,9 @@ pub(crate) fn watch(args: &WatchArgs, settings: &Resolved) -> anyhow::Result<Exi
         match wake.recv_timeout(SCAN_EVERY) {
             Ok(()) => while wake.try_recv().is_ok() {},
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
-            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => bail!("the file watcher stopped"),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                bail!("the file watcher stopped")
+            }
         }
     }
     eprintln!("stopped watching {}", dir.display());
@@ -359,7 +384,14 @@ mod tests {
 
     #[test]
     fn partial_and_hidden_names_wait_for_their_rename() {
-        for name in ["a.pdf.part", ".a.pdf", "a.crdownload", "~$a.docx", "a.pdf.tmp", "a~"] {
+        for name in [
+            "a.pdf.part",
+            ".a.pdf",
+            "a.crdownload",
+            "~$a.docx",
+            "a.pdf.tmp",
+            "a~",
+        ] {
             assert!(ignored(name), "{name}");
         }
         assert!(!ignored("invoice 7.pdf"));

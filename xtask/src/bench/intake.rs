@@ -16,17 +16,25 @@ use crate::shell;
 /// The sample back office with the sample suppliers as customers, on a free port.
 fn start_back_office(
     root: &Path,
-) -> anyhow::Result<(String, tokio::sync::oneshot::Sender<()>, std::thread::JoinHandle<()>)> {
+) -> anyhow::Result<(
+    String,
+    tokio::sync::oneshot::Sender<()>,
+    std::thread::JoinHandle<()>,
+)> {
     let text = std::fs::read_to_string(root.join("samples/invoices/suppliers.csv"))?;
     let seed_customers: Vec<BTreeMap<String, String>> = text
         .lines()
         .skip(1)
         .filter_map(|line| line.split_once(','))
         .map(|(name, reference)| {
-            [("ref", reference), ("customer_type", "business"), ("company_name", name)]
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect()
+            [
+                ("ref", reference),
+                ("customer_type", "business"),
+                ("company_name", name),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect()
         })
         .collect();
     let options = flowbot_backoffice::Options {
@@ -101,7 +109,10 @@ pub(crate) fn run(count: usize) -> anyhow::Result<()> {
             .outputs
             .get("status")
             .and_then(|s| s.as_str())
-            .map_or_else(|| format!("{:?}", report.outcome).to_lowercase(), str::to_owned);
+            .map_or_else(
+                || format!("{:?}", report.outcome).to_lowercase(),
+                str::to_owned,
+            );
         *outcomes.entry(status).or_default() += 1;
     }
     let total = started.elapsed();
