@@ -166,7 +166,11 @@ pub(crate) fn invoice_number(rows: &[Row]) -> Option<Field<String>> {
                     // 8 and 20 digits are the lengths a 发票号码 has; another length after a
                     // damaged label is less sure.
                     let found = fallback(&cell.text)?;
-                    let certainty = if matches!(found.value.len(), 8 | 20) { LABELLED } else { 0.9 };
+                    let certainty = if matches!(found.value.len(), 8 | 20) {
+                        LABELLED
+                    } else {
+                        0.9
+                    };
                     field(&cell, found, certainty)
                 }
             }

@@ -11,6 +11,7 @@ use regex::Regex;
 
 use super::LineItem;
 use super::layout::{Cell, Row, Token};
+use crate::cjk::is_cjk;
 use crate::extract::parse_number;
 
 static HEADER_WORD: LazyLock<Regex> = LazyLock::new(|| {
@@ -30,13 +31,14 @@ static MONEY: LazyLock<Regex> = LazyLock::new(|| {
 static QUANTITY: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\d{1,6}(?:[.,]\d{1,3})?$").expect("valid regex"));
 
-/// Whether a row is a table header: at least three of its cells are column names.
+/// Whether a row is a table header: at least two of its cells are column names (OCR drops
+/// or garbles one now and then).
 fn is_header(row: &Row) -> bool {
     row.cells
         .iter()
         .filter(|cell| HEADER_WORD.is_match(cell.text.trim()))
         .count()
-        >= 3
+        >= 2
 }
 
 /// A money token with OCR's usual slips undone (`7;077.00` for `7,077.00`), in hundredths.
@@ -53,7 +55,11 @@ fn money(token: &str) -> Option<i64> {
 /// one: words from there on are the quantity however OCR garbled them, never description.
 fn item(row: &Row, quantity_left: Option<f32>) -> Option<LineItem> {
     let whole = row.whole();
-    let tokens: Vec<&Token> = row.cells.iter().flat_map(|cell| cell.tokens.iter()).collect();
+    let tokens: Vec<&Token> = row
+        .cells
+        .iter()
+        .flat_map(|cell| cell.tokens.iter())
+        .collect();
     let [before @ .., unit, amount] = tokens.as_slice() else {
         return None;
     };
@@ -61,19 +67,23 @@ fn item(row: &Row, quantity_left: Option<f32>) -> Option<LineItem> {
     let (description, quantity_tokens): (Vec<&Token>, Vec<&Token>) = match quantity_left {
         Some(left) => before.iter().copied().partition(|token| token.right < left),
         // Without a column to go by, the quantity is the word before the unit price when it
-        // reads as one, or is garbled (has a digit, or is a lone character).
+        // reads as one, or is garbled (has a digit, or is a lone Latin character: a lone Han
+        // character is a word of the description).
         None => match before.split_last() {
             Some((last, rest))
                 if read_quantity(&last.text).is_some()
                     || last.text.chars().any(|c| c.is_ascii_digit())
-                    || last.text.chars().count() == 1 =>
+                    || (last.text.chars().count() == 1 && !last.text.chars().any(is_cjk)) =>
             {
                 (rest.to_vec(), vec![*last])
             }
             _ => (before.to_vec(), Vec::new()),
         },
     };
-    let quantity_text: String = quantity_tokens.iter().map(|token| token.text.as_str()).collect();
+    let quantity_text: String = quantity_tokens
+        .iter()
+        .map(|token| token.text.as_str())
+        .collect();
     let (quantity, certainty) = match read_quantity(&quantity_text) {
         Some(found) => found,
         None if unit_cents > 0 && amount_cents % unit_cents == 0 => {

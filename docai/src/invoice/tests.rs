@@ -214,6 +214,9 @@ fn an_unreadable_uppercase_total_is_no_reading_but_a_wrong_one_is_an_issue() {
             .collect()
     };
     assert!(codes("壹佰壹拾叁元整").is_empty());
-    assert!(codes("喜佰数拾迷元整").is_empty(), "garbled words are not read");
+    assert!(
+        codes("喜佰数拾迷元整").is_empty(),
+        "garbled words are not read"
+    );
     assert_eq!(codes("壹佰壹拾肆元整"), [IssueCode::TotalInWordsDisagrees]);
 }
