@@ -267,3 +267,75 @@ fn bad_documents_fail_with_a_reason_that_names_the_cause() {
         "{text}"
     );
 }
+
+#[test]
+fn approving_a_validation_task_records_the_correction_and_hands_the_document_back() {
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    std::fs::create_dir_all(root.join("inbox/review")).unwrap();
+    std::fs::create_dir_all(root.join("validation")).unwrap();
+    std::fs::write(root.join("inbox/review/scan-7.png"), b"parked").unwrap();
+    let task = serde_json::json!({
+        "document": "inbox/scan-7.png",
+        "document_bytes": 6,
+        "status": "pending",
+        "created_at": "2026-11-30T04:00:00Z",
+        "fields": {
+            "total": { "value": "10.00", "confidence": 0.42 },
+            "net": { "value": "8.40", "confidence": 0.97 },
+        },
+        "line_items": [],
+        "issues": [{ "code": "low_confidence", "field": "total", "message": "total read with confidence 0.42" }],
+    });
+    let task_path = root.join("validation/scan-7.png.json");
+    std::fs::write(&task_path, task.to_string()).unwrap();
+    let flowbot = |args: &[&str]| {
+        Command::new(FLOWBOT)
+            .args(args)
+            .current_dir(root)
+            .output()
+            .unwrap()
+    };
+
+    let listed = flowbot(&["validate", "list", "validation"]);
+    let text = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        text.contains("1 task(s) waiting") && text.contains("low_confidence"),
+        "{text}"
+    );
+
+    let refused = flowbot(&[
+        "validate",
+        "approve",
+        "validation/scan-7.png.json",
+        "--set",
+        "iban=x",
+    ]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("unknown field `iban`"));
+
+    let approved = flowbot(&[
+        "validate",
+        "approve",
+        "validation/scan-7.png.json",
+        "--set",
+        "total=10.50",
+        "--by",
+        "anna",
+    ]);
+    assert!(
+        approved.status.success(),
+        "{}",
+        String::from_utf8_lossy(&approved.stderr)
+    );
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&task_path).unwrap()).unwrap();
+    assert_eq!(saved["status"], "validated");
+    assert_eq!(saved["corrections"]["total"], "10.50");
+    assert_eq!(saved["validated_by"], "anna");
+    // Back in the watched folder, where the watch runs it again with the corrections.
+    assert!(root.join("inbox/scan-7.png").is_file());
+    assert!(!root.join("inbox/review/scan-7.png").exists());
+    let again = flowbot(&["validate", "approve", "validation/scan-7.png.json"]);
+    assert!(!again.status.success(), "a task is approved once");
+}
