@@ -99,6 +99,10 @@ pub(crate) enum Command {
     /// Sample apps to write and test bots against
     #[command(subcommand)]
     Samples(crate::commands::samples::SamplesCommand),
+    /// Run a bot for every file that lands in a folder; move each to done/, failed/ or review/
+    Watch(crate::commands::watch::WatchArgs),
+    /// List, show, correct and approve documents a bot sent to a person
+    Validate(crate::commands::validate::ValidateArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -357,3 +357,41 @@ fn the_run_history_mines_by_url_and_by_store_file_and_exports_as_xes() {
     assert_eq!(from_xes["activities"], by_url["activities"]);
     assert_eq!(from_xes["events"], by_url["events"]);
 }
+
+/// Sends a (hand-made) extracted invoice to validation, as `invoice_intake.rhai` does.
+const VALIDATOR: &str = r#"
+let invoice = #{
+    file: "inbox/scan-7.png",
+    document_bytes: 1234,
+    fields: #{ total: #{ value: "10.00", confidence: 0.42 } },
+    line_items: [],
+    issues: [#{ code: "low_confidence", field: "total", message: "total read with confidence 0.42" }],
+};
+let sent = request_validation(invoice, "validation");
+output("item", sent.queue_item);
+"#;
+
+#[test]
+fn under_a_control_plane_a_validation_request_is_also_a_queue_item() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, url) = serve(&dir.path().join("cp.db"), 30);
+    push(&url, dir.path(), "validator", VALIDATOR);
+    ctl(&url, &["queues", "create", "invoice-validation"]);
+    let files = dir.path().join("files");
+    std::fs::create_dir_all(&files).unwrap();
+    let id = ctl(&url, &["jobs", "create", "--bot", "validator"])["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let _agent = agent(&url, "clerk-pc", &dir.path().join("agent"), &files);
+    wait_for("the job", Duration::from_secs(60), || {
+        ctl(&url, &["jobs", "show", &id])["state"] == "succeeded"
+    });
+    let queued = items(&url, "invoice-validation");
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0]["reference"], "scan-7.png");
+    assert_eq!(queued[0]["payload"]["status"], "pending");
+    assert_eq!(queued[0]["payload"]["issues"][0]["code"], "low_confidence");
+    // The local task file is written as well: the same flow works without the control plane.
+    assert!(files.join("validation/scan-7.png.json").is_file());
+}

@@ -22,6 +22,7 @@ pub mod runtime;
 pub mod sandbox;
 pub mod secrets;
 mod steps;
+pub mod validation;
 pub mod work_queue;
 
 pub use catalogue::{Catalogue, StepSpec};

@@ -117,14 +117,14 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 #[test]
-fn invoice_intake_accepts_good_invoices_rejects_the_rest_and_archives_them() {
+fn invoice_review_accepts_good_invoices_rejects_the_rest_and_archives_them() {
     let root = tempfile::tempdir().unwrap();
     copy_dir(
         &repo().join("samples/invoices"),
         &root.path().join("invoices"),
     );
     let mut options = RunOptions::new(
-        repo().join("scripts/invoice_intake.rhai"),
+        repo().join("scripts/invoice_review.rhai"),
         root.path(),
         root.path().join("runs"),
     );

@@ -1,6 +1,7 @@
 //! Document intelligence for Flowbot: read images and PDFs (OCR with the system libtesseract,
 //! PDF text layers with poppler), clean scans up, and find dates, amounts, IBANs, invoice
-//! numbers, VAT ids and Chinese ID/credit codes in the text with rules.
+//! numbers, VAT ids and Chinese ID/credit codes in the text with rules, and extract whole
+//! invoices (fields with confidence and source box, cross-checked totals).
 //!
 //! Library only: typed errors ([`DocError`]), no printing. The agent's OCR steps call into it;
 //! models for the NLP half (embeddings, PII) belong in their own module behind their own trait
@@ -15,6 +16,7 @@ mod document;
 mod engine;
 mod error;
 pub mod extract;
+pub mod invoice;
 mod lang;
 mod pdf;
 mod preprocess;

@@ -9,6 +9,8 @@ pub(crate) mod run;
 pub(crate) mod samples;
 pub(crate) mod serve;
 pub(crate) mod steps;
+pub(crate) mod validate;
+pub(crate) mod watch;
 
 use std::process::ExitCode;
 
@@ -26,5 +28,7 @@ pub(crate) fn run(command: Command, settings: &Resolved) -> anyhow::Result<ExitC
         Command::Check(args) => check::check(&args, settings),
         Command::Steps(args) => steps::steps(&args, settings),
         Command::Samples(command) => samples::run(&command, settings),
+        Command::Watch(args) => watch::watch(&args, settings),
+        Command::Validate(args) => validate::validate(&args),
     }
 }

@@ -37,7 +37,9 @@ pub(crate) struct RunArgs {
     pub(crate) timeout: u64,
 }
 
-fn parse_inputs(inputs: &[String]) -> anyhow::Result<BTreeMap<String, serde_json::Value>> {
+pub(crate) fn parse_inputs(
+    inputs: &[String],
+) -> anyhow::Result<BTreeMap<String, serde_json::Value>> {
     let mut parsed = BTreeMap::new();
     for input in inputs {
         let Some((name, value)) = input.split_once('=') else {

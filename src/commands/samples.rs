@@ -77,6 +77,7 @@ fn backoffice(args: &BackofficeArgs, settings: &Resolved) -> anyhow::Result<Exit
         latency: args.latency_ms.clone(),
         failure_rate: args.failure_rate,
         expose_data: args.expose_data,
+        seed_customers: Vec::new(),
     };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {

@@ -59,6 +59,13 @@ enum Task {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
+    /// Invoices per minute end to end: the invoice intake bot on generated invoices against
+    /// the sample back office in headless chromium
+    BenchIntake {
+        /// Number of invoices (layouts take turns; clean PNG, PDF and scanned PNG alternate)
+        #[arg(long, default_value_t = 12)]
+        count: usize,
+    },
     /// Write sample invoices (4 layouts, English and Chinese, PNG and PDF, clean and scanned)
     /// with ground-truth JSON
     GenInvoices {
@@ -85,6 +92,7 @@ fn main() -> std::process::ExitCode {
         Task::GenLog { events, out, seed } => gen_log::run(events, &out, seed),
         Task::BenchOcr { runs, pages } => bench::ocr::run(runs, pages),
         Task::BenchNlp { runs } => bench::nlp::run(runs),
+        Task::BenchIntake { count } => bench::intake::run(count),
         Task::GenInvoices { out, count, seed } => gen_invoices(&out, count, seed),
     };
     match outcome {

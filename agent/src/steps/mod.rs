@@ -8,6 +8,7 @@ mod documents;
 mod files;
 mod flow;
 mod http;
+mod invoices;
 mod json;
 mod language;
 mod queue;
@@ -37,6 +38,7 @@ pub(crate) fn register_all(registrar: &mut Registrar<'_>, runtime: &Arc<Runtime>
     browser_elements::register(registrar, &browser);
     documents::register(registrar, runtime);
     language::register(registrar, runtime);
+    invoices::register(registrar, runtime);
 }
 
 /// The error of a pure function (no step event): a system exception map, so `catch (e)` can

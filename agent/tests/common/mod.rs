@@ -81,4 +81,5 @@ pub fn outputs(report: &RunReport) -> BTreeMap<String, serde_json::Value> {
     report.outputs.clone()
 }
 
+pub mod backoffice;
 pub mod web;

@@ -12,8 +12,23 @@ use crate::error::AppError;
 use crate::html::{self, escape};
 use crate::store::{self, INVOICE_FIELDS, Record};
 
-const CURRENCIES: &[(&str, &str)] = &[("CHF", "CHF"), ("EUR", "EUR"), ("USD", "USD")];
-const VAT_RATES: &[(&str, &str)] = &[("0", "0 %"), ("2.6", "2.6 %"), ("8.1", "8.1 %")];
+// Supplier invoices arrive from the UK, the euro area, the US and China as well.
+const CURRENCIES: &[(&str, &str)] = &[
+    ("CHF", "CHF"),
+    ("EUR", "EUR"),
+    ("USD", "USD"),
+    ("GBP", "GBP"),
+    ("CNY", "CNY"),
+];
+const VAT_RATES: &[(&str, &str)] = &[
+    ("0", "0 %"),
+    ("2.6", "2.6 %"),
+    ("8", "8 %"),
+    ("8.1", "8.1 %"),
+    ("13", "13 %"),
+    ("19", "19 %"),
+    ("20", "20 %"),
+];
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()

@@ -53,6 +53,9 @@ pub struct Options {
     pub failure_rate: f64,
     /// Serve the JSON read-back endpoints under `/api/` (tests only).
     pub expose_data: bool,
+    /// Customers (field → value, keys of [`CUSTOMER_FIELDS`]) that exist from the start when
+    /// their reference is new: the counterparties a test or demo books invoices against.
+    pub seed_customers: Vec<std::collections::BTreeMap<String, String>>,
 }
 
 impl Default for Options {
@@ -64,6 +67,7 @@ impl Default for Options {
             latency: 0..=0,
             failure_rate: 0.0,
             expose_data: false,
+            seed_customers: Vec::new(),
         }
     }
 }
@@ -98,6 +102,7 @@ pub(crate) struct AppState {
 /// Opens the database (creating and seeding it on first use) and builds the app's state.
 fn state(options: Options) -> Result<AppState, StoreError> {
     let store = Store::open(options.db.as_deref())?;
+    store.seed_customers(&options.seed_customers)?;
     Ok(AppState {
         store,
         sessions: Arc::new(auth::Sessions::new(options.session_timeout)),

@@ -129,6 +129,18 @@ impl Store {
         })
     }
 
+    /// Adds the customers whose reference is not there yet.
+    pub(crate) fn seed_customers(&self, customers: &[Record]) -> Result<(), StoreError> {
+        let connection = self.connection.lock().unwrap_or_else(|e| e.into_inner());
+        for customer in customers {
+            let reference = customer.get("ref").map(String::as_str).unwrap_or("");
+            if customer_by_ref(&connection, reference)?.is_none() {
+                insert_customer(&connection, customer, None)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Runs `work` on the connection on a blocking thread.
     pub(crate) async fn call<T: Send + 'static>(
         &self,

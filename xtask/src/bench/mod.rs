@@ -4,6 +4,7 @@
 //! (rust4pm) through `xtask/peers/rust4pm`, and playwright-core through
 //! `xtask/bench/browser/run.sh`.
 
+pub(crate) mod intake;
 mod measure;
 pub(crate) mod nlp;
 pub(crate) mod ocr;

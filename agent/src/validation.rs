@@ -1,0 +1,141 @@
+//! Human validation of extracted documents: the task file a bot writes when a field is unsure
+//! or a cross-check fails, and the corrections a person records in it (`flowbot validate`).
+//!
+//! The flow is fail-to-queue, not pause: the run that finds problems writes
+//! `<validation dir>/<document name>.json` (status `pending`) and ends with the output
+//! `status = "needs_validation"` (a folder watch parks the document in `review/`). A person
+//! corrects fields and approves; the next run for the same document (same name and size)
+//! reads the task back as validated and carries on with the corrected values. A bot never
+//! holds a run, a browser or a lease open while it waits for a person.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Where a task is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskStatus {
+    /// Waiting for a person.
+    Pending,
+    /// A person checked (and perhaps corrected) the fields; the next run books it.
+    Validated,
+    /// A person decided the document must not be booked.
+    Rejected,
+}
+
+/// One document waiting for (or having had) a person's look.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ValidationTask {
+    /// The document as the bot was given it (relative to the bot's file root).
+    pub document: String,
+    /// Its size when the task was written: a new file with the same name is a new task.
+    pub document_bytes: u64,
+    pub status: TaskStatus,
+    pub created_at: String,
+    /// Every extracted field as the step returned it (value, confidence, page, box).
+    pub fields: serde_json::Map<String, serde_json::Value>,
+    pub line_items: Vec<serde_json::Value>,
+    /// Why a person must look (code, field, message).
+    pub issues: Vec<serde_json::Value>,
+    /// Field name → corrected value, as the person typed it.
+    #[serde(default)]
+    pub corrections: BTreeMap<String, String>,
+    #[serde(default)]
+    pub validated_by: Option<String>,
+    #[serde(default)]
+    pub validated_at: Option<String>,
+    #[serde(default)]
+    pub reject_reason: Option<String>,
+}
+
+/// Why a task could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum TaskError {
+    #[error("cannot read validation task {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("validation task {path} is not valid: {source}")]
+    Parse {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error("cannot write validation task {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: unknown field `{field}`; the task has {known}")]
+    UnknownField {
+        path: PathBuf,
+        field: String,
+        known: String,
+    },
+}
+
+/// The task file of a document: `<dir>/<document file name>.json`.
+pub fn task_path(dir: &Path, document: &str) -> PathBuf {
+    let name = Path::new(document)
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_else(|| document.to_owned());
+    dir.join(format!("{name}.json"))
+}
+
+impl ValidationTask {
+    pub fn read(path: &Path) -> Result<Self, TaskError> {
+        let bytes = std::fs::read(path).map_err(|source| TaskError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        serde_json::from_slice(&bytes).map_err(|source| TaskError::Parse {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+
+    /// Writes under a temporary name and renames into place, so a reader (a person's editor,
+    /// the next run) never sees half a task.
+    pub fn write(&self, path: &Path) -> Result<(), TaskError> {
+        let fail = |source| TaskError::Write {
+            path: path.to_path_buf(),
+            source,
+        };
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(fail)?;
+        }
+        let temporary = path.with_extension("json.tmp");
+        let text = serde_json::to_string_pretty(self).map_err(|error| fail(error.into()))?;
+        std::fs::write(&temporary, text).map_err(fail)?;
+        std::fs::rename(&temporary, path).map_err(fail)
+    }
+
+    /// Records a person's correction of `field` (checked against the task's fields).
+    pub fn correct(&mut self, path: &Path, field: &str, value: &str) -> Result<(), TaskError> {
+        if !self.fields.contains_key(field) {
+            return Err(TaskError::UnknownField {
+                path: path.to_path_buf(),
+                field: field.to_owned(),
+                known: self.fields.keys().cloned().collect::<Vec<_>>().join(", "),
+            });
+        }
+        self.corrections.insert(field.to_owned(), value.to_owned());
+        Ok(())
+    }
+
+    /// The fields with the corrections applied: a corrected field has confidence 1 and
+    /// `source: "person"`.
+    pub fn corrected_fields(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut fields = self.fields.clone();
+        for (name, value) in &self.corrections {
+            fields.insert(
+                name.clone(),
+                serde_json::json!({ "value": value, "confidence": 1.0, "source": "person" }),
+            );
+        }
+        fields
+    }
+}
