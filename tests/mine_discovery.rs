@@ -161,6 +161,48 @@ fn discover_dot_and_refusals() {
             .contains("wait.bpmn: line 2: <eventBasedGateway> `wait` is not supported"),
         "{refused:?}"
     );
+    // Pictures of the tree and of the BPMN diagram, and one page to mail around.
+    let tree = flowbot(
+        dir.path(),
+        &["mine", "discover", log, "--view", "tree", "-o", "tree.dot"],
+    );
+    assert!(tree.status.success(), "{tree:?}");
+    let tree = std::fs::read_to_string(dir.path().join("tree.dot")).unwrap();
+    assert!(tree.starts_with("digraph process_tree {"));
+    assert_eq!(
+        tree.matches("style=rounded, label=\"register request\"")
+            .count(),
+        1
+    );
+    let page = flowbot(
+        dir.path(),
+        &[
+            "mine",
+            "discover",
+            log,
+            "--view",
+            "bpmn",
+            "-o",
+            "model.html",
+        ],
+    );
+    assert!(page.status.success(), "{page:?}");
+    let page = std::fs::read_to_string(dir.path().join("model.html")).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>") && page.contains("The BPMN diagram discovered"));
+    assert!(page.contains("<title>register request</title>"), "{page}");
+    assert_eq!(
+        page.matches("<rect ").count(),
+        8,
+        "one box per activity of the running example"
+    );
+    let no_tree = flowbot(
+        dir.path(),
+        &[
+            "mine", "discover", log, "--algo", "alpha", "--view", "tree", "-o", "tree.svg",
+        ],
+    );
+    assert_eq!(no_tree.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&no_tree.stderr).contains("only the Inductive Miner"));
     let refused = flowbot(dir.path(), &["mine", "discover", log, "-o", "net.xyz"]);
     assert_eq!(refused.status.code(), Some(1));
     let noise = flowbot(

@@ -16,6 +16,7 @@ pub mod diagnostic;
 pub mod discovery;
 pub mod export;
 pub mod filter;
+pub mod html;
 pub mod import;
 pub mod intern;
 pub mod log;

@@ -15,7 +15,7 @@ use flowbot_miner::conformance::alignments::{MOVE_COST, align_log};
 use flowbot_miner::conformance::token_replay::replay_log;
 use flowbot_miner::discovery::heuristics::{self, Thresholds};
 use flowbot_miner::discovery::inductive::{self, Variant};
-use flowbot_miner::discovery::{ProcessTree, alpha};
+use flowbot_miner::discovery::{ProcessTree, alpha, tree_render};
 use flowbot_miner::import::{self, ImportOptions};
 use flowbot_miner::log::NewEvent;
 use flowbot_miner::petri::{PetriNet, from_tree};
@@ -283,4 +283,35 @@ fn a_file_without_layout_is_laid_out_and_the_reader_says_so() {
         }
     }
     assert!(diagram.flows.iter().all(|flow| flow.waypoints.len() >= 2));
+}
+
+/// Pictures: every node of the diagram and of the tree is drawn once, every flow once.
+#[test]
+fn bpmn_and_tree_pictures_draw_every_node_and_flow() {
+    let log = import("running-example.xes");
+    let tree = inductive::discover(&log, Variant::Im).unwrap();
+    let diagram = bpmn::from_tree(&tree);
+    let svg = bpmn::render::to_svg(&diagram);
+    assert_eq!(svg.matches("<g>").count(), diagram.nodes.len());
+    assert_eq!(svg.matches("<polyline ").count(), diagram.flows.len());
+    let tasks = diagram
+        .nodes
+        .iter()
+        .filter(|n| n.kind == NodeKind::Task)
+        .count();
+    assert_eq!(svg.matches("<rect ").count(), tasks);
+    let dot = bpmn::render::to_dot(&diagram);
+    assert_eq!(dot.matches(" -> ").count(), diagram.flows.len());
+
+    let stats = tree.stats();
+    let svg = tree_render::to_svg(&tree);
+    assert_eq!(svg.matches("<g>").count(), stats.nodes);
+    assert_eq!(
+        svg.matches("<line ").count(),
+        stats.nodes - 1,
+        "one edge per non-root node"
+    );
+    assert!(svg.contains("<title>register request</title>"));
+    let dot = tree_render::to_dot(&tree);
+    assert_eq!(dot.matches(" -> ").count(), stats.nodes - 1);
 }

@@ -40,13 +40,16 @@ pub fn lay_out(diagram: &mut BpmnDiagram) {
         }
     }
     let below = MARGIN + tallest * ROW + 10.0;
+    // Each back edge gets its own lane below the diagram, so loops stay apart.
+    let mut lane = 0.0;
     for index in 0..diagram.flows.len() {
         let (source, target) = (diagram.flows[index].source, diagram.flows[index].target);
         let (sx, sy, sw, sh) = diagram.nodes[source].bounds;
         let (tx, ty, tw, th) = diagram.nodes[target].bounds;
         diagram.flows[index].waypoints = if back.contains(&index) || tx <= sx {
             let (from, to) = ((sx + sw / 2.0, sy + sh), (tx + tw / 2.0, ty + th));
-            vec![from, (from.0, below), (to.0, below), to]
+            lane += 12.0;
+            vec![from, (from.0, below + lane), (to.0, below + lane), to]
         } else {
             let (from, to) = ((sx + sw, sy + sh / 2.0), (tx, ty + th / 2.0));
             if (from.1 - to.1).abs() < f64::EPSILON {

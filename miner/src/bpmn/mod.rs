@@ -10,6 +10,7 @@
 mod from_petri;
 mod import;
 mod layout;
+pub mod render;
 mod to_petri;
 mod xml;
 

@@ -6,6 +6,7 @@ pub mod alpha;
 pub mod heuristics;
 pub mod inductive;
 pub mod process_tree;
+pub mod tree_render;
 
 pub use process_tree::{Operator, ProcessTree, TreeStats};
 

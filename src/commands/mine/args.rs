@@ -84,9 +84,13 @@ pub(crate) enum MineCommand {
         /// Heuristics: a b a patterns become a loop of length two from this measure on
         #[arg(long, default_value_t = 0.5)]
         loop_two_threshold: f64,
-        /// Where to write the model; the extension chooses the format (.pnml, .bpmn, .svg, .dot)
+        /// Where to write the model; the extension chooses the format (.pnml, .bpmn, and the
+        /// pictures .svg, .html, .dot)
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// What a picture (.svg, .html, .dot) shows
+        #[arg(long, value_enum, default_value_t = ModelView::Net)]
+        view: ModelView,
     },
     /// Check how well the log fits a model (a PNML Petri net or a BPMN diagram): token replay,
     /// or alignments with a report of the activities cases skip or insert (and in which variants)
@@ -120,6 +124,17 @@ pub(crate) enum MineCommand {
         #[arg(short, long)]
         output: PathBuf,
     },
+}
+
+/// Which picture of the model `.svg`, `.dot` and `.html` outputs show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ModelView {
+    /// The Petri net: places, transitions, arcs
+    Net,
+    /// The BPMN diagram, laid out as the .bpmn file is
+    Bpmn,
+    /// The process tree (Inductive Miner only)
+    Tree,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

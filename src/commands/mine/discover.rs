@@ -9,12 +9,12 @@ use anyhow::{Context, bail};
 use flowbot_miner::conformance::{precision, token_replay};
 use flowbot_miner::discovery::heuristics::{self, HeuristicsNet, Thresholds};
 use flowbot_miner::discovery::inductive::{self, Variant};
-use flowbot_miner::discovery::{ProcessTree, alpha};
+use flowbot_miner::discovery::{ProcessTree, alpha, tree_render};
 use flowbot_miner::petri::{PetriNet, from_tree, pnml, render};
 use flowbot_miner::{Log, bpmn};
 use serde_json::{Value, json};
 
-use super::args::Algorithm;
+use super::args::{Algorithm, ModelView};
 use super::{emit, emit_json};
 use crate::cli::OutputFormat;
 
@@ -56,21 +56,63 @@ fn mine(log: &Log, settings: &Settings) -> anyhow::Result<(Model, PetriNet)> {
     })
 }
 
-fn write(model: &Model, net: &PetriNet, output: &Path) -> anyhow::Result<()> {
+fn write(model: &Model, net: &PetriNet, output: &Path, view: ModelView) -> anyhow::Result<()> {
     let extension = output
         .extension()
         .map(|extension| extension.to_string_lossy().to_lowercase())
         .unwrap_or_default();
-    let text = match (extension.as_str(), model) {
-        ("pnml", _) => pnml::to_pnml(net),
-        ("dot" | "gv", _) => render::to_dot(net),
-        ("svg", _) => render::to_svg(net),
-        // A tree draws as nested blocks; other nets through their places and transitions.
-        ("bpmn", Model::Tree(tree)) => bpmn::to_bpmn_xml(&bpmn::from_tree(tree)),
-        ("bpmn", _) => bpmn::to_bpmn_xml(
-            &bpmn::from_petri_net(net).with_context(|| output.display().to_string())?,
+    let bpmn_of = || -> anyhow::Result<bpmn::BpmnDiagram> {
+        Ok(match model {
+            // A tree draws as nested blocks; other nets through their places and transitions.
+            Model::Tree(tree) => bpmn::from_tree(tree),
+            _ => bpmn::from_petri_net(net).with_context(|| output.display().to_string())?,
+        })
+    };
+    let tree_of = || match model {
+        Model::Tree(tree) => Ok(tree),
+        _ => Err(anyhow::anyhow!(
+            "{}: only the Inductive Miner (--algo im or imf) finds a process tree; use --view net or bpmn",
+            output.display()
+        )),
+    };
+    let picture = |svg: String| match view {
+        ModelView::Net => ("Petri net", svg),
+        ModelView::Bpmn => ("BPMN diagram", svg),
+        ModelView::Tree => ("process tree", svg),
+    };
+    let text = match extension.as_str() {
+        "pnml" => pnml::to_pnml(net),
+        "bpmn" => bpmn::to_bpmn_xml(&bpmn_of()?),
+        "dot" | "gv" => match view {
+            ModelView::Net => render::to_dot(net),
+            ModelView::Bpmn => bpmn::render::to_dot(&bpmn_of()?),
+            ModelView::Tree => tree_render::to_dot(tree_of()?),
+        },
+        "svg" | "html" => {
+            let (what, svg) = picture(match view {
+                ModelView::Net => render::to_svg(net),
+                ModelView::Bpmn => bpmn::render::to_svg(&bpmn_of()?),
+                ModelView::Tree => tree_render::to_svg(tree_of()?),
+            });
+            if extension == "svg" {
+                svg
+            } else {
+                let sizes = net.stats();
+                let summary = format!(
+                    "The {what} discovered from the log: {} activities, {} places, {} transitions in its Petri net.",
+                    sizes.visible_transitions, sizes.places, sizes.transitions
+                );
+                let title = output
+                    .file_stem()
+                    .map(|stem| stem.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                flowbot_miner::html::page(&title, &summary, &svg)
+            }
+        }
+        _ => bail!(
+            "{}: use .pnml, .bpmn, .svg, .html or .dot",
+            output.display()
         ),
-        _ => bail!("{}: use .pnml, .bpmn, .svg or .dot", output.display()),
     };
     std::fs::write(output, text).with_context(|| format!("cannot write {}", output.display()))?;
     eprintln!("wrote {}", output.display());
@@ -125,12 +167,12 @@ fn model_json(model: &Model) -> Value {
 pub(crate) fn run(
     log: &Log,
     settings: &Settings,
-    output: Option<&Path>,
+    output: Option<(&Path, ModelView)>,
     format: OutputFormat,
 ) -> anyhow::Result<ExitCode> {
     let (model, net) = mine(log, settings)?;
-    if let Some(output) = output {
-        write(&model, &net, output)?;
+    if let Some((output, view)) = output {
+        write(&model, &net, output, view)?;
     }
     let (_, fitness) = token_replay::replay_log(log, &net);
     let precision = precision::precision(log, &net);

@@ -94,6 +94,7 @@ fn run_command(command: MineCommand, format: OutputFormat) -> anyhow::Result<(Lo
             and_threshold,
             loop_two_threshold,
             output,
+            view,
         } => {
             let (log, _) = load(&input, &filters)?;
             let settings = discover::Settings {
@@ -106,7 +107,8 @@ fn run_command(command: MineCommand, format: OutputFormat) -> anyhow::Result<(Lo
                     ..Default::default()
                 },
             };
-            let code = discover::run(&log, &settings, output.as_deref(), format)?;
+            let output = output.as_deref().map(|path| (path, view));
+            let code = discover::run(&log, &settings, output, format)?;
             Ok((log, code))
         }
         MineCommand::Conform {
