@@ -296,7 +296,23 @@ fn heuristics_and_alpha_nets_have_pm4py_sizes_and_conform_reports_pm4py_precisio
             &expected[algo]["token_based_replay"]["log_fitness"],
             &format!("{algo} fitness"),
         );
-        assert_eq!(conformed["model_diagnostics"], Value::Array(Vec::new()));
+        let diagnostics = conformed["model_diagnostics"].as_array().unwrap();
+        if algo == "heuristics" {
+            assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        } else {
+            // pm4py's Alpha net of this log ends a branch in a transition with no output place.
+            assert!(
+                diagnostics.iter().any(|d| d["location"]["at"]
+                    .as_str()
+                    .unwrap()
+                    .contains("Notify Result Appeal to Offender")
+                    && d["message"]
+                        .as_str()
+                        .unwrap()
+                        .contains("has no output place")),
+                "{diagnostics:?}"
+            );
+        }
     }
     let refused = flowbot(
         dir.path(),

@@ -6,6 +6,7 @@ pub(crate) mod builder;
 pub mod from_tree;
 pub mod pnml;
 pub mod render;
+pub mod workflow;
 
 use std::collections::BTreeMap;
 

@@ -9,8 +9,8 @@ use anyhow::Context;
 use flowbot_miner::Log;
 use flowbot_miner::bpmn;
 use flowbot_miner::conformance::{alignments, deviations, precision, token_replay};
-use flowbot_miner::diagnostic::Diagnostic;
-use flowbot_miner::petri::{PetriNet, pnml};
+use flowbot_miner::diagnostic::{Diagnostic, Location};
+use flowbot_miner::petri::{PetriNet, pnml, workflow};
 use serde_json::json;
 
 use super::args::ConformMethod;
@@ -42,6 +42,17 @@ pub(crate) fn run(
     let text = std::fs::read_to_string(model)
         .with_context(|| format!("cannot read {}", model.display()))?;
     let (net, diagnostics) = read_model(&text, model)?;
+    let mut diagnostics = diagnostics;
+    // A net that is no workflow net still replays, but its numbers mislead: say why first.
+    let file = model.display().to_string();
+    for finding in workflow::check(&net) {
+        diagnostics.push(Diagnostic::new(
+            &file,
+            Location::Item(finding.node),
+            None,
+            format!("not a workflow net: {}", finding.problem),
+        ));
+    }
     for diagnostic in &diagnostics {
         eprintln!("warning: {diagnostic}");
     }
