@@ -25,6 +25,7 @@ pub mod ocel;
 pub mod petri;
 pub mod time;
 pub mod value;
+mod xml_text;
 
 pub use diagnostic::{Diagnostic, Location};
 pub use log::{Log, LogBuilder};

@@ -13,6 +13,7 @@ use quick_xml::events::{BytesStart, Event};
 
 use super::{BpmnDiagram, Flow, Node, NodeKind, lay_out};
 use crate::diagnostic::{Diagnostic, Location};
+use crate::xml_text::{attribute, line_of};
 
 /// Why a BPMN document could not be read as a process.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -355,24 +356,6 @@ impl Reading<'_> {
     }
 }
 
-fn attribute(element: &BytesStart<'_>, name: &[u8]) -> Option<String> {
-    element
-        .attributes()
-        .flatten()
-        .find(|attribute| attribute.key.local_name().as_ref() == name)
-        .and_then(|attribute| attribute.unescape_value().ok().map(|v| v.into_owned()))
-}
-
 fn number(element: &BytesStart<'_>, name: &[u8]) -> Option<f64> {
     attribute(element, name).and_then(|value| value.trim().parse().ok())
-}
-
-/// 1-based line of byte `offset` in `text`.
-fn line_of(text: &str, offset: u64) -> u64 {
-    let end = (offset as usize).min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count() as u64
-        + 1
 }

@@ -5,11 +5,9 @@
 
 use std::fmt::Write as _;
 
-use super::{BpmnDiagram, NodeKind};
+use crate::xml_text::escape;
 
-fn escape(text: &str) -> String {
-    quick_xml::escape::escape(text).into_owned()
-}
+use super::{BpmnDiagram, NodeKind};
 
 fn marker(kind: NodeKind) -> &'static str {
     match kind {

@@ -5,6 +5,8 @@
 
 use std::fmt::Write as _;
 
+use crate::xml_text::escape;
+
 use super::{Operator, ProcessTree};
 
 const SLOT: f64 = 130.0;
@@ -19,10 +21,6 @@ fn sign(operator: Operator) -> &'static str {
         Operator::Loop => "↺",
         Operator::Or => "∨",
     }
-}
-
-fn escape(text: &str) -> String {
-    quick_xml::escape::escape(text).into_owned()
 }
 
 /// The tree as a Graphviz digraph, root at the top.

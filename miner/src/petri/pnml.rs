@@ -14,6 +14,7 @@ use quick_xml::events::{BytesStart, Event};
 
 use super::{Arc, PetriNet, Place, Transition};
 use crate::diagnostic::{Diagnostic, Location};
+use crate::xml_text::{attribute, escape, line_of};
 
 /// Elements the reader understands or knowingly passes over (layout and ProM's arc types).
 const KNOWN: &[&[u8]] = &[
@@ -107,18 +108,6 @@ pub fn to_pnml(net: &PetriNet) -> String {
     out
 }
 
-fn escape(text: &str) -> String {
-    quick_xml::escape::escape(text).into_owned()
-}
-
-fn attribute(element: &BytesStart<'_>, name: &[u8]) -> Option<String> {
-    element
-        .attributes()
-        .flatten()
-        .find(|attribute| attribute.key.local_name().as_ref() == name)
-        .and_then(|attribute| attribute.unescape_value().ok().map(|v| v.into_owned()))
-}
-
 /// What the reader is inside of, innermost last.
 #[derive(Debug, Clone, PartialEq)]
 enum Scope {
@@ -137,16 +126,6 @@ enum Scope {
 /// skip, see [`read_pnml`] for the diagnostics.
 pub fn from_pnml(text: &str) -> Result<PetriNet, PnmlError> {
     read_pnml(text, "PNML").map(|(net, _)| net)
-}
-
-/// 1-based line of byte `offset` in `text`.
-fn line_of(text: &str, offset: u64) -> u64 {
-    let end = (offset as usize).min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count() as u64
-        + 1
 }
 
 /// Reads the first net of a PNML document named `file`, with a diagnostic for every element
