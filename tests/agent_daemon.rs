@@ -7,13 +7,29 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{Server, agent, ctl_json as ctl, push, wait_for};
+use common::{Killed, Server, agent, ctl_json as ctl, push, wait_for};
 use serde_json::Value;
 
 fn serve(db: &Path, lease_seconds: u32) -> (Server, String) {
     let server = Server::start_with(db, &["--lease-seconds", &lease_seconds.to_string()]);
     let url = server.url.clone();
     (server, url)
+}
+
+/// `flowbot agent --keep-runs`: it also writes each run's record to its run folder.
+fn agent_keeping_runs(url: &str, name: &str, data_dir: &Path, files_root: &Path) -> Killed {
+    Killed(
+        std::process::Command::new(common::FLOWBOT)
+            .arg("--data-dir")
+            .arg(data_dir)
+            .args(["agent", "--server", url, "--name", name, "--keep-runs"])
+            .arg("--files-root")
+            .arg(files_root)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("agent starts"),
+    )
 }
 
 fn job_state(url: &str, id: &str) -> Value {
@@ -35,7 +51,7 @@ fn a_job_runs_on_an_agent_and_its_events_reach_the_run_history() {
         &["jobs", "create", "--bot", "greeter", "--input", "who=ops"],
     );
     let id = job["id"].as_str().unwrap();
-    let _agent = agent(&url, "a1", &dir.path().join("a1"), dir.path());
+    let _agent = agent_keeping_runs(&url, "a1", &dir.path().join("a1"), dir.path());
 
     wait_for("the job to succeed", Duration::from_secs(30), || {
         job_state(&url, id)["state"] == "succeeded"
@@ -151,7 +167,8 @@ fn two_agents_racing_over_many_jobs_run_each_exactly_once() {
                 .to_owned()
         })
         .collect();
-    let _a = agent(&url, "a", &dir.path().join("a"), dir.path());
+    // Agent `a` keeps a local record of every run; `b` leaves that to the control plane.
+    let _a = agent_keeping_runs(&url, "a", &dir.path().join("a"), dir.path());
     let _b = agent(&url, "b", &dir.path().join("b"), dir.path());
 
     wait_for("every job to succeed", Duration::from_secs(120), || {
@@ -164,26 +181,38 @@ fn two_agents_racing_over_many_jobs_run_each_exactly_once() {
         .len()
             == JOBS
     });
+    let mut ran_on_a = 0;
     for id in &ids {
         let job = job_state(&url, id);
         assert_eq!(job["attempt"], 1, "{job}");
-        let processed = ctl(&url, &["jobs", "events", id])
+        let events = ctl(&url, &["jobs", "events", id]);
+        let processed: Vec<&Value> = events
             .as_array()
             .unwrap()
             .iter()
             .filter(|event| event["activity"] == "Process item")
-            .count();
-        assert_eq!(processed, 1, "job {id} processed {processed} times");
+            .collect();
+        assert_eq!(processed.len(), 1, "job {id} processed {processed:?}");
+        if processed[0]["resource"] == "quick@a" {
+            ran_on_a += 1;
+        }
     }
-    let runs = |agent: &str| {
+    let run_folders = |agent: &str| -> Vec<std::path::PathBuf> {
         std::fs::read_dir(dir.path().join(agent).join("runs"))
-            .map(|runs| runs.count())
-            .unwrap_or(0)
+            .map(|runs| runs.map(|run| run.unwrap().path()).collect())
+            .unwrap_or_default()
     };
+    let kept = run_folders("a");
+    assert_eq!(kept.len(), ran_on_a, "one run folder per job `a` ran");
+    for folder in &kept {
+        for record in ["events.jsonl", "run.log", "run.json"] {
+            assert!(folder.join(record).is_file(), "{}", folder.display());
+        }
+    }
     assert_eq!(
-        runs("a") + runs("b"),
-        JOBS,
-        "one run folder per job across both agents"
+        run_folders("b"),
+        Vec::<std::path::PathBuf>::new(),
+        "a job that writes no file leaves nothing on the agent's disk by default"
     );
 }
 
@@ -289,6 +318,17 @@ fn a_runs_log_streams_while_it_runs_and_its_artifacts_reach_the_control_plane() 
         .map(|artifact| artifact["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["artifacts/report.txt"]);
+    // The run folder appeared when the bot wrote into it, and holds only what the bot wrote.
+    let folders: Vec<_> = std::fs::read_dir(dir.path().join("a/runs"))
+        .unwrap()
+        .map(|run| run.unwrap().path())
+        .collect();
+    assert_eq!(folders.len(), 1);
+    let kept: Vec<_> = std::fs::read_dir(&folders[0])
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .collect();
+    assert_eq!(kept, ["artifacts"]);
 
     let report = dir.path().join("report.txt");
     let download = common::ctl(

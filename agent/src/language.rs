@@ -24,7 +24,12 @@ pub fn log_redaction_default() -> bool {
     match std::env::var(LOG_PII_ENV).as_deref() {
         Ok("off" | "0" | "false") => false,
         Ok("on" | "1" | "true") => true,
-        _ => nlp().pii_available(),
+        // Checked once per process: an agent runs many jobs, and the models do not come and
+        // go under a running agent (`cargo xtask fetch-models` runs before it starts).
+        _ => {
+            static MODEL_PRESENT: OnceLock<bool> = OnceLock::new();
+            *MODEL_PRESENT.get_or_init(|| nlp().pii_available())
+        }
     }
 }
 

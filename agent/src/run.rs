@@ -56,6 +56,10 @@ pub struct RunOptions {
     /// personal-data model, besides secrets. Defaults to
     /// [`crate::language::log_redaction_default`]: on when the model is fetched.
     pub redact_log_pii: bool,
+    /// Write `events.jsonl`, `run.log` and `run.json` into the run folder (the default). A
+    /// control plane's job turns it off: its events, log lines, outputs and artifacts go to the
+    /// control plane, and the folder then appears only if a step writes into it.
+    pub local_record: bool,
 }
 
 impl RunOptions {
@@ -80,6 +84,7 @@ impl RunOptions {
             extra_sink: None,
             work_queue: None,
             redact_log_pii: crate::language::log_redaction_default(),
+            local_record: true,
         }
     }
 }
@@ -249,18 +254,25 @@ pub fn run_script(options: RunOptions) -> Result<RunReport, AgentError> {
         path: run_dir.clone(),
         source,
     };
-    std::fs::create_dir_all(&run_dir).map_err(folder_error)?;
-    let roots =
-        FileRoots::new(&[options.files_root.clone(), run_dir.clone()]).map_err(|source| {
-            AgentError::FilesRoot {
-                path: options.files_root.clone(),
-                source,
-            }
-        })?;
-    let mut sinks: Vec<Box<dyn EventSink>> =
-        vec![Box::new(JsonlSink::create(&run_dir.join("events.jsonl"))?)];
+    let made = if options.local_record {
+        std::fs::create_dir_all(&run_dir)
+    } else {
+        std::fs::create_dir_all(&options.runs_dir)
+    };
+    made.map_err(folder_error)?;
+    let roots = FileRoots::with_run_folder(&options.files_root, &run_dir).map_err(|source| {
+        AgentError::FilesRoot {
+            path: options.files_root.clone(),
+            source,
+        }
+    })?;
+    let mut sinks: Vec<Box<dyn EventSink>> = Vec::new();
+    let mut log = None;
+    if options.local_record {
+        sinks.push(Box::new(JsonlSink::create(&run_dir.join("events.jsonl"))?));
+        log = Some(std::fs::File::create(run_dir.join("run.log")).map_err(folder_error)?);
+    }
     sinks.extend(options.extra_sink);
-    let log = std::fs::File::create(run_dir.join("run.log")).map_err(folder_error)?;
     let runtime = Arc::new(Runtime::new(RuntimeParts {
         run_id: run_id.clone(),
         resource: format!("{bot}@{}", options.agent),
@@ -273,7 +285,7 @@ pub fn run_script(options: RunOptions) -> Result<RunReport, AgentError> {
         secrets: options.secrets,
         work_queue: options.work_queue,
         sink: Box::new(Tee(sinks)),
-        log: Some(log),
+        log,
         echo_log: options.echo_log,
         redact_log_pii: options.redact_log_pii,
     }));
@@ -344,7 +356,9 @@ pub fn run_script(options: RunOptions) -> Result<RunReport, AgentError> {
     if let Some(error) = runtime.take_sink_error() {
         return Err(error.into());
     }
-    write_json(&run_dir.join("run.json"), &report)?;
+    if options.local_record {
+        write_json(&run_dir.join("run.json"), &report)?;
+    }
     Ok(report)
 }
 

@@ -40,6 +40,22 @@ impl FileRoots {
             .map(Self)
     }
 
+    /// The files root (which must exist) and a run folder that may not exist yet: a run that
+    /// keeps no local record makes its folder only when a step first writes there, so a run
+    /// that writes nothing costs the file system nothing.
+    pub fn with_run_folder(files_root: &Path, run_dir: &Path) -> std::io::Result<Self> {
+        let run_dir = match run_dir.canonicalize() {
+            Ok(real) => real,
+            Err(_) => {
+                let (Some(parent), Some(name)) = (run_dir.parent(), run_dir.file_name()) else {
+                    return Err(std::io::Error::from(std::io::ErrorKind::InvalidInput));
+                };
+                parent.canonicalize()?.join(name)
+            }
+        };
+        Ok(Self(vec![files_root.canonicalize()?, run_dir]))
+    }
+
     /// A root taken as given, for runtimes that never touch files (checking, catalogue).
     pub fn unresolved(root: PathBuf) -> Self {
         Self(vec![root])

@@ -49,6 +49,12 @@ pub(crate) struct AgentArgs {
     /// The folder bots' file steps may use besides their run folder [default: current dir]
     #[arg(long, value_name = "DIR")]
     files_root: Option<PathBuf>,
+    /// Also keep each job's events, log and result on this machine, in
+    /// <data dir>/runs/<run id>/ (events.jsonl, run.log, run.json). Off by default: they are
+    /// in the control plane's run history (`flowbot ctl runs`), and a run folder then appears
+    /// only for a job whose bot writes files into it (artifacts, browser evidence)
+    #[arg(long)]
+    keep_runs: bool,
 }
 
 pub(crate) fn agent(args: &AgentArgs, settings: &Resolved) -> anyhow::Result<ExitCode> {
@@ -84,6 +90,7 @@ pub(crate) fn agent(args: &AgentArgs, settings: &Resolved) -> anyhow::Result<Exi
         slots: args.slots.max(1),
         data_dir: settings.value.data_dir.clone(),
         files_root,
+        keep_runs: args.keep_runs,
         limits: Limits::default(),
         draining,
         abandon,

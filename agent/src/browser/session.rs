@@ -120,9 +120,13 @@ impl Session {
             .profile_parent
             .clone()
             .unwrap_or_else(std::env::temp_dir);
-        let profile = tempfile::Builder::new()
-            .prefix("browser-profile-")
-            .tempdir_in(&parent)
+        // A run that keeps no local record has no run folder until something needs one.
+        let profile = std::fs::create_dir_all(&parent)
+            .and_then(|()| {
+                tempfile::Builder::new()
+                    .prefix("browser-profile-")
+                    .tempdir_in(&parent)
+            })
             .map_err(|source| BrowserError::Io {
                 path: parent.clone(),
                 source,

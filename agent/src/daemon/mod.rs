@@ -50,10 +50,14 @@ pub struct DaemonOptions {
     pub labels: Vec<String>,
     pub capabilities: Vec<Capability>,
     pub slots: u32,
-    /// Holds `packages/` (fetched bot versions) and `runs/` (run folders).
+    /// Holds `packages/` (fetched bot versions) and `runs/` (run folders, see `keep_runs`).
     pub data_dir: PathBuf,
     /// The folder file steps may touch besides the run folder.
     pub files_root: PathBuf,
+    /// Also keep each job's `events.jsonl`, `run.log` and `run.json` in its run folder. Off by
+    /// default: they are in the control plane's run history, and a job that writes no file then
+    /// leaves nothing on this disk (creating files was most of a trivial job's cost).
+    pub keep_runs: bool,
     pub limits: Limits,
     /// Set on the first SIGTERM: take no new jobs, finish the running ones.
     pub draining: Arc<AtomicBool>,
@@ -361,6 +365,7 @@ fn execute(
         lease_lost: Arc::clone(&lost),
     }));
     run.extra_sink = Some(Box::new(sink));
+    run.local_record = options.keep_runs;
     match run_script(run) {
         Ok(report) => {
             artifacts::upload(client, &lease.lease_id, &report);

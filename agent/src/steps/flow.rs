@@ -324,7 +324,7 @@ pub(crate) fn register(reg: &mut Registrar<'_>, rt: &Arc<Runtime>) {
             name: "run_folder",
             category: Category::Files,
             effect: Effect::Pure,
-            doc: "The absolute path of this run's folder (events, log, outputs); file steps may write\nunder `<run folder>/artifacts`.",
+            doc: "The absolute path of this run's folder (events, log, outputs); file steps may write\nunder `<run folder>/artifacts`. An agent's job without `--keep-runs` keeps its\nrecord in the control plane, and the folder appears when a step first writes there.",
             params: &[],
             returns: Str,
             example: "write_text(run_folder() + \"/artifacts/summary.txt\", text);",
