@@ -28,6 +28,10 @@ const DEBIAN_PACKAGES: &[(&str, &str)] = &[
         "the browser the agent's browser steps drive over CDP",
     ),
     (
+        "xvfb",
+        "an X server for browser steps run headed (`headless: false`) on a machine without one",
+    ),
+    (
         "fonts-noto-cjk",
         "Chinese and Japanese text renders in browser screenshots and generated invoices",
     ),

@@ -29,7 +29,10 @@ pub enum BrowserError {
         path.display()
     )]
     NotInstalled { path: PathBuf },
-    #[error("a headed browser needs an X display, and DISPLAY is not set")]
+    #[error(
+        "a headed browser needs an X display, and DISPLAY is not set (on a server, start one \
+         with `Xvfb :99 -screen 0 1280x800x24 &` and set DISPLAY=:99, or leave headless on)"
+    )]
     NoDisplay,
     #[error("cannot start chromium ({}): {message}", path.display())]
     Launch { path: PathBuf, message: String },
