@@ -166,7 +166,7 @@ pub(crate) fn register(reg: &mut Registrar<'_>, rt: &Arc<Runtime>) {
                   item_arithmetic, total_in_words_disagrees, low_confidence) and \
                   `needs_review`; `text`, the document's text as read (to `classify` it without a \
                   second OCR). Options: `lang` (`auto`: English, then Chinese if fields are \
-                  missing; `eng`, `chi_sim`), `threshold` (0.8: fields read with less \
+                  missing — fewer missing fields win, then the surer OCR; `eng`, `chi_sim`), `threshold` (0.8: fields read with less \
                   confidence need review), `max_pages` (20).",
             params: &[
                 Param {
