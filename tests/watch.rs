@@ -1,8 +1,9 @@
 //! `flowbot watch` with real files in a temporary folder: files written slowly are taken only
 //! once complete, partial names wait for their rename, each file runs once and moves to done/,
 //! failed/ (with a reason file) or review/, and a restart finishes what a stopped watch left
-//! without running a file twice. Bad documents (corrupt, encrypted, empty, unsupported,
-//! 300 pages, missing OCR language) fail with a reason that names the file and the cause.
+//! without running a file twice. Bad documents (corrupt, encrypted, empty, blank, without
+//! pages, unsupported, 300 pages, missing OCR language) fail with a reason that names the file
+//! and the cause.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -172,6 +173,41 @@ fn three_hundred_pages(from: &Path, to: &Path) {
     assert!(status.success());
 }
 
+/// A well-formed PDF with the given page objects (each a dictionary body) and nothing else.
+fn pdf_with_pages(pages: &[&str]) -> Vec<u8> {
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    let kids: Vec<String> = (0..pages.len()).map(|i| format!("{} 0 R", i + 3)).collect();
+    let mut objects = vec![
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        format!(
+            "<< /Type /Pages /Kids [{}] /Count {} >>",
+            kids.join(" "),
+            pages.len()
+        ),
+    ];
+    objects.extend(pages.iter().map(|page| (*page).to_owned()));
+    for (index, object) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n{object}\nendobj\n", index + 1).as_bytes());
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for offset in offsets {
+        pdf.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    pdf
+}
+
 #[test]
 fn bad_documents_fail_with_a_reason_that_names_the_cause() {
     let (root, inbox) = setup(EXTRACT);
@@ -196,6 +232,14 @@ fn bad_documents_fail_with_a_reason_that_names_the_cause() {
         .expect("qpdf is installed");
     assert!(status.success());
     three_hundred_pages(&pdf, &inbox.join("long.pdf"));
+    // Valid PDFs with nothing to read: one blank A4 page (no text layer, nothing to OCR), and
+    // an empty page tree.
+    std::fs::write(
+        inbox.join("blank.pdf"),
+        pdf_with_pages(&["<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"]),
+    )
+    .unwrap();
+    std::fs::write(inbox.join("no-pages.pdf"), pdf_with_pages(&[])).unwrap();
 
     let started = std::time::Instant::now();
     let output = Command::new(FLOWBOT)
@@ -234,6 +278,8 @@ fn bad_documents_fail_with_a_reason_that_names_the_cause() {
         ),
         ("locked.pdf", "is password-protected"),
         ("long.pdf", "has 300 pages, more than the limit of 20"),
+        ("blank.pdf", "has no text: 1 page(s) without a text layer"),
+        ("no-pages.pdf", "has no pages"),
     ] {
         let text = reason(name);
         assert!(
@@ -338,4 +384,53 @@ fn approving_a_validation_task_records_the_correction_and_hands_the_document_bac
     assert!(!root.join("inbox/review/scan-7.png").exists());
     let again = flowbot(&["validate", "approve", "validation/scan-7.png.json"]);
     assert!(!again.status.success(), "a task is approved once");
+}
+
+#[test]
+fn the_intake_script_moves_a_document_that_is_no_invoice_to_failed_naming_its_kind() {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/invoice_intake.rhai");
+    let (root, inbox) = setup(&std::fs::read_to_string(script).unwrap());
+    let root = root.path();
+    let letters = flowbot_docgen::generate_letters(&root.join("letters"), 5).unwrap();
+    for letter in &letters {
+        let file = match (letter.kind, letter.lang.as_str()) {
+            (flowbot_docgen::LetterKind::Complaint, "en") => &letter.pdf,
+            (flowbot_docgen::LetterKind::InsuranceClaim, "zh") => &letter.png,
+            _ => continue,
+        };
+        std::fs::copy(root.join("letters").join(file), inbox.join(file)).unwrap();
+    }
+    let output = Command::new(FLOWBOT)
+        .args([
+            "--data-dir",
+            "data",
+            "watch",
+            "inbox",
+            "--script",
+            "bot.rhai",
+        ])
+        .args(["--root", ".", "--once"])
+        .current_dir(root)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for (name, kind) in [
+        ("letter-complaint-en.pdf", "is a complaint ("),
+        (
+            "letter-insurance_claim-zh.png",
+            "is an insurance claim (by the word 理赔)",
+        ),
+    ] {
+        let reason = std::fs::read_to_string(inbox.join(format!("failed/{name}.reason.txt")))
+            .unwrap_or_else(|_| panic!("{name} has no reason file"));
+        assert!(
+            reason.contains(&format!("{name} {kind}")) && reason.contains("not an invoice"),
+            "{name}: {reason}"
+        );
+        assert!(inbox.join("failed").join(name).is_file());
+    }
 }

@@ -2,7 +2,8 @@
 //! PDF) are read, extracted, checked and entered into the sample back office in a headless
 //! chromium; what the back office saved must equal the generator's truth. An invoice a person
 //! must check waits for validation and is booked with the person's corrections on the next
-//! run; a re-run books nothing twice.
+//! run; a re-run books nothing twice. A complaint, claim or bank statement (English or Chinese)
+//! fails, naming what it is.
 
 mod common;
 
@@ -170,4 +171,55 @@ fn an_unsure_invoice_waits_for_a_person_and_is_booked_with_the_corrections() {
         .expect("booked with the corrected number");
     assert_eq!(row["net_amount"], money(truth.fields.net_cents));
     assert!(intake.saved(&truth.fields.invoice_number).is_none());
+}
+
+#[test]
+fn documents_that_are_not_invoices_fail_naming_what_they_are() {
+    let intake = Intake::new();
+    let letters = flowbot_docgen::generate_letters(&intake.root.path().join("inbox"), 3).unwrap();
+    let letter = |kind: flowbot_docgen::LetterKind, lang: &str| {
+        letters
+            .iter()
+            .find(|letter| letter.kind == kind && letter.lang == lang)
+            .unwrap()
+    };
+    use flowbot_docgen::LetterKind::{BankStatement, Complaint, InsuranceClaim};
+    // English by the model: a scanned-style PNG (OCR) and text-layer PDFs. Chinese by the
+    // script's title-word rule: OCR'd PNG and image-only PDF.
+    for (file, what) in [
+        (letter(Complaint, "en").png.clone(), "is a complaint ("),
+        (
+            letter(BankStatement, "en").pdf.clone(),
+            "is a bank statement (",
+        ),
+        (
+            letter(InsuranceClaim, "en").pdf.clone(),
+            "is an insurance claim (",
+        ),
+        (
+            letter(Complaint, "zh").png.clone(),
+            "is a complaint (by the word 投诉)",
+        ),
+        (
+            letter(BankStatement, "zh").pdf.clone(),
+            "is a bank statement (by the word 对账单)",
+        ),
+    ] {
+        let report = intake.run(&file, 0.8);
+        assert_eq!(
+            report.outcome,
+            JobOutcome::Failed,
+            "{file}: {:?}",
+            report.outputs
+        );
+        let error = report.error.unwrap();
+        assert!(
+            error.message.contains(&format!("{file} {what}"))
+                && error.message.ends_with("not an invoice"),
+            "{file}: {}",
+            error.message
+        );
+    }
+    assert!(intake.app.rows("invoices").is_empty());
+    assert!(!intake.root.path().join("validation").exists());
 }

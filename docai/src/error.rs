@@ -23,6 +23,11 @@ pub enum DocError {
     PasswordProtected { path: PathBuf },
     #[error("{path} has no pages")]
     NoPages { path: PathBuf },
+    #[error(
+        "{path} has no text: {pages} page(s) without a text layer or anything OCR could read \
+         (blank pages?)"
+    )]
+    NoText { path: PathBuf, pages: usize },
     #[error("{path} has {pages} pages, more than the limit of {limit}")]
     TooManyPages {
         path: PathBuf,

@@ -51,6 +51,11 @@ fn failure(tool: &'static str, path: &Path, output: &Output) -> DocError {
         DocError::PasswordProtected {
             path: path.to_path_buf(),
         }
+    } else if stderr.contains("Invalid page count 0") {
+        // poppler refuses a well-formed PDF whose page tree is empty as a syntax error.
+        DocError::NoPages {
+            path: path.to_path_buf(),
+        }
     } else if stderr.contains("May not be a PDF")
         || stderr.contains("Couldn't")
         || stderr.contains("xref")

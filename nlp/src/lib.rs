@@ -18,7 +18,7 @@ pub mod pii;
 use std::sync::{Arc, Mutex};
 
 pub use embed::minilm::MiniLm;
-pub use embed::{Answer, Classification, Embedder};
+pub use embed::{Answer, Classification, Embedder, LabelCache};
 pub use error::NlpError;
 pub use models::ModelPaths;
 pub use pii::rampart::Rampart;
@@ -56,11 +56,17 @@ impl<T: ?Sized> Lazy<T> {
     }
 }
 
+/// How many label embeddings an [`Nlp`] keeps for `classify`: far more than the label sets a
+/// process's bots use, few enough (384 floats each) not to matter.
+const KEPT_LABELS: usize = 256;
+
 /// Embeddings, classification, answers and personal-data detection over lazily loaded models.
 pub struct Nlp {
     embedder: Lazy<dyn Embedder>,
     detector: Lazy<dyn PiiDetector>,
     paths: Option<ModelPaths>,
+    /// The embedder's vectors of the labels `classify` was asked about.
+    labels: LabelCache,
 }
 
 impl Nlp {
@@ -78,6 +84,7 @@ impl Nlp {
                     as Arc<dyn PiiDetector>)
             })),
             paths: Some(paths),
+            labels: LabelCache::new(KEPT_LABELS),
         }
     }
 
@@ -87,6 +94,7 @@ impl Nlp {
             embedder: Lazy::new(Box::new(move || Ok(Arc::clone(&embedder)))),
             detector: Lazy::new(Box::new(move || Ok(Arc::clone(&detector)))),
             paths: None,
+            labels: LabelCache::new(KEPT_LABELS),
         }
     }
 
@@ -116,8 +124,9 @@ impl Nlp {
         embed::similarity(self.embedder()?.as_ref(), a, b)
     }
 
+    /// Zero-shot classification; the labels' embeddings are kept for the next call.
     pub fn classify(&self, text: &str, labels: &[&str]) -> Result<Classification, NlpError> {
-        embed::classify(self.embedder()?.as_ref(), text, labels)
+        embed::classify_cached(self.embedder()?.as_ref(), &self.labels, text, labels)
     }
 
     pub fn answer(&self, question: &str, text: &str) -> Result<Option<Answer>, NlpError> {

@@ -97,7 +97,13 @@ fn missing(invoice: &Invoice) -> usize {
 
 /// Reads and extracts. `auto` reads English first and, when that misses fields and the
 /// document was OCR'd, Chinese (`chi_sim`, which also reads Latin); the better reading wins.
-fn read_invoice(path: &Path, lang: &str, base: ReadOptions) -> Result<Invoice, StepError> {
+/// Returns the winning reading's text with the invoice, so a script can classify the document
+/// without reading it again.
+fn read_invoice(
+    path: &Path,
+    lang: &str,
+    base: ReadOptions,
+) -> Result<(String, Invoice), StepError> {
     let read = |lang: Lang| -> Result<(Document, Invoice), StepError> {
         let document = flowbot_docai::read(
             path,
@@ -106,11 +112,20 @@ fn read_invoice(path: &Path, lang: &str, base: ReadOptions) -> Result<Invoice, S
                 ..base.clone()
             },
         )?;
+        // Blank pages read without error; an invoice without a word is still no invoice.
+        if document.text().trim().is_empty() {
+            return Err(flowbot_docai::DocError::NoText {
+                path: path.to_path_buf(),
+                pages: document.pages.len(),
+            }
+            .into());
+        }
         let invoice = extract_invoice(&document);
         Ok((document, invoice))
     };
     if lang != "auto" {
-        return Ok(read(lang.parse()?)?.1);
+        let (document, invoice) = read(lang.parse()?)?;
+        return Ok((document.text(), invoice));
     }
     let (document, english) = read(Lang::Eng)?;
     let ocr = document
@@ -118,13 +133,20 @@ fn read_invoice(path: &Path, lang: &str, base: ReadOptions) -> Result<Invoice, S
         .iter()
         .any(|page| page.source == flowbot_docai::PageSource::Ocr);
     if missing(&english) == 0 || !ocr {
-        return Ok(english);
+        return Ok((document.text(), english));
     }
-    let (_, chinese) = read(Lang::ChiSim)?;
-    Ok(if missing(&chinese) < missing(&english) {
-        chinese
+    let (chinese_document, chinese) = read(Lang::ChiSim)?;
+    // As many fields either way (a document that is no invoice misses them all): the reading
+    // the OCR was surer of, so a Chinese letter is not handed on as English-model gibberish.
+    let chinese_better = match missing(&chinese).cmp(&missing(&english)) {
+        std::cmp::Ordering::Less => true,
+        std::cmp::Ordering::Greater => false,
+        std::cmp::Ordering::Equal => chinese_document.confidence() > document.confidence(),
+    };
+    Ok(if chinese_better {
+        (chinese_document.text(), chinese)
     } else {
-        english
+        (document.text(), english)
     })
 }
 
@@ -142,8 +164,9 @@ pub(crate) fn register(reg: &mut Registrar<'_>, rt: &Arc<Runtime>) {
                   (description, quantity, unit_price, amount, confidence, box); `issues` \
                   (`#{code, field, message}`: missing, totals_disagree, items_disagree, \
                   item_arithmetic, total_in_words_disagrees, low_confidence) and \
-                  `needs_review`. Options: `lang` (`auto`: English, then Chinese if fields are \
-                  missing; `eng`, `chi_sim`), `threshold` (0.8: fields read with less \
+                  `needs_review`; `text`, the document's text as read (to `classify` it without a \
+                  second OCR). Options: `lang` (`auto`: English, then Chinese if fields are \
+                  missing — fewer missing fields win, then the surer OCR; `eng`, `chi_sim`), `threshold` (0.8: fields read with less \
                   confidence need review), `max_pages` (20).",
             params: &[
                 Param {
@@ -199,8 +222,9 @@ pub(crate) fn register(reg: &mut Registrar<'_>, rt: &Arc<Runtime>) {
                             source,
                         })?
                         .len();
-                    let invoice = read_invoice(&real, &lang, base)?;
-                    let answer = invoice_json(&path, bytes, &invoice, threshold as f32);
+                    let (text, invoice) = read_invoice(&real, &lang, base)?;
+                    let mut answer = invoice_json(&path, bytes, &invoice, threshold as f32);
+                    answer["text"] = Value::String(text);
                     record.attr(
                         "needs_review",
                         answer["needs_review"].as_bool().unwrap_or(true),

@@ -6,7 +6,9 @@ pub mod minilm;
 mod semantic;
 pub mod sentences;
 
-pub use semantic::{Answer, Classification, answer, classify, cosine, similarity};
+pub use semantic::{
+    Answer, Classification, LabelCache, answer, classify, classify_cached, cosine, similarity,
+};
 
 use crate::error::NlpError;
 

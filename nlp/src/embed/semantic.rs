@@ -1,5 +1,8 @@
 //! Similarity, zero-shot classification and retrieval answers over any [`Embedder`].
 
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, PoisonError};
+
 use serde::Serialize;
 
 use crate::embed::Embedder;
@@ -60,11 +63,126 @@ pub struct Classification {
     pub scores: Vec<(String, f32)>,
 }
 
+/// Label-prompt embeddings kept between [`classify_cached`] calls: a bot classifies document
+/// after document against the same few labels, and every label costs one embedding. Keyed by
+/// the prompt text, so it is only valid for one embedder. Bounded: when full, the label kept
+/// longest goes first.
+pub struct LabelCache {
+    kept: Mutex<KeptLabels>,
+    capacity: usize,
+}
+
+#[derive(Default)]
+struct KeptLabels {
+    vectors: HashMap<String, Arc<Vec<f32>>>,
+    /// Prompts in the order they were added, oldest first.
+    order: VecDeque<String>,
+}
+
+impl LabelCache {
+    /// A cache keeping at most `capacity` labels (at least one).
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            kept: Mutex::new(KeptLabels::default()),
+            capacity: capacity.max(1),
+        }
+    }
+
+    /// How many label embeddings are kept.
+    pub fn len(&self) -> usize {
+        self.lock().vectors.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, KeptLabels> {
+        // A panic elsewhere cannot leave a half-written entry: take the map anyway.
+        self.kept.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The embeddings of `prompts`, in order; those not kept yet are embedded in one call
+    /// (outside the lock, so other classifications go on meanwhile) and kept.
+    fn vectors(
+        &self,
+        embedder: &dyn Embedder,
+        prompts: &[String],
+    ) -> Result<Vec<Arc<Vec<f32>>>, NlpError> {
+        let missing: Vec<&str> = {
+            let kept = self.lock();
+            let mut seen = std::collections::HashSet::new();
+            prompts
+                .iter()
+                .map(String::as_str)
+                .filter(|prompt| !kept.vectors.contains_key(*prompt) && seen.insert(*prompt))
+                .collect()
+        };
+        let embedded = if missing.is_empty() {
+            Vec::new()
+        } else {
+            embedder.embed(&missing)?
+        };
+        if embedded.len() != missing.len() {
+            return Err(NlpError::Invalid(
+                "the embedder returned the wrong number of vectors".to_owned(),
+            ));
+        }
+        let mut kept = self.lock();
+        let mut fresh: HashMap<&str, Arc<Vec<f32>>> = HashMap::new();
+        for (prompt, vector) in missing.iter().zip(embedded) {
+            let vector = Arc::new(vector);
+            fresh.insert(prompt, Arc::clone(&vector));
+            if kept.vectors.contains_key(*prompt) {
+                continue;
+            }
+            while kept.vectors.len() >= self.capacity {
+                let Some(oldest) = kept.order.pop_front() else {
+                    break;
+                };
+                kept.vectors.remove(&oldest);
+            }
+            kept.vectors.insert((*prompt).to_owned(), vector);
+            kept.order.push_back((*prompt).to_owned());
+        }
+        prompts
+            .iter()
+            .map(|prompt| {
+                fresh
+                    .get(prompt.as_str())
+                    .or_else(|| kept.vectors.get(prompt))
+                    .cloned()
+                    .ok_or_else(|| NlpError::Invalid("a label embedding went missing".to_owned()))
+            })
+            .collect()
+    }
+}
+
 /// Zero-shot classification: which of `labels` (e.g. invoice, claim, complaint, statement)
 /// describes `text`, by comparing the embeddings of the text and its sentences with one of a
-/// sentence about each label ("This document is an invoice.").
+/// sentence about each label ("This document is an invoice."). Embeds the labels on every
+/// call; [`classify_cached`] keeps them.
 pub fn classify(
     embedder: &dyn Embedder,
+    text: &str,
+    labels: &[&str],
+) -> Result<Classification, NlpError> {
+    classify_with(embedder, None, text, labels)
+}
+
+/// [`classify`] with the label embeddings taken from, and added to, `cache`.
+pub fn classify_cached(
+    embedder: &dyn Embedder,
+    cache: &LabelCache,
+    text: &str,
+    labels: &[&str],
+) -> Result<Classification, NlpError> {
+    classify_with(embedder, Some(cache), text, labels)
+}
+
+fn classify_with(
+    embedder: &dyn Embedder,
+    cache: Option<&LabelCache>,
     text: &str,
     labels: &[&str],
 ) -> Result<Classification, NlpError> {
@@ -83,19 +201,31 @@ pub fn classify(
         .into_iter()
         .map(|(start, end)| &text[start..end])
         .collect();
-    let mut inputs: Vec<&str> = prompts.iter().map(String::as_str).collect();
-    inputs.push(text);
-    // A single sentence is the whole text already; embedding it twice changes nothing.
-    if sentences.len() > 1 {
-        inputs.extend(&sentences);
+    // The whole text (up to the model's 256 word pieces) is embedded on its own: in one batch
+    // with the sentences, every short sentence would be padded to its length.
+    let mut first: Vec<&str> = Vec::new();
+    if cache.is_none() {
+        first.extend(prompts.iter().map(String::as_str));
     }
-    let vectors = embedder.embed(&inputs)?;
-    if vectors.len() != inputs.len() {
+    first.push(text);
+    let mut vectors = embedder.embed(&first)?;
+    // A single sentence is the whole text already; embedding it twice changes nothing.
+    let sentences: &[&str] = if sentences.len() > 1 { &sentences } else { &[] };
+    if !sentences.is_empty() {
+        vectors.extend(embedder.embed(sentences)?);
+    }
+    if vectors.len() != first.len() + sentences.len() {
         return Err(NlpError::Invalid(
             "the embedder returned the wrong number of vectors".to_owned(),
         ));
     }
-    let (label_vectors, text_vectors) = vectors.split_at(prompts.len());
+    let (label_vectors, text_vectors): (Vec<Arc<Vec<f32>>>, &[Vec<f32>]) = match cache {
+        Some(cache) => (cache.vectors(embedder, &prompts)?, &vectors),
+        None => {
+            let (labels, texts) = vectors.split_at(prompts.len());
+            (labels.iter().cloned().map(Arc::new).collect(), texts)
+        }
+    };
     let (whole, parts) = text_vectors
         .split_first()
         .ok_or_else(|| NlpError::Invalid("the embedder returned no vector".to_owned()))?;
@@ -216,6 +346,51 @@ mod tests {
         let total: f32 = result.scores.iter().map(|(_, s)| s).sum();
         assert!((total - 1.0).abs() < 1e-5, "{total}");
         assert!(classify(&LetterCounts, "x", &[" "]).is_err());
+    }
+
+    /// Counts the texts it is asked to embed.
+    struct Counting(std::sync::atomic::AtomicUsize);
+
+    impl Embedder for Counting {
+        fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, NlpError> {
+            self.0
+                .fetch_add(texts.len(), std::sync::atomic::Ordering::SeqCst);
+            LetterCounts.embed(texts)
+        }
+
+        fn dimension(&self) -> usize {
+            26
+        }
+    }
+
+    #[test]
+    fn cached_labels_are_embedded_once_and_classify_as_uncached_ones() {
+        let counting = Counting(Default::default());
+        let cache = LabelCache::new(8);
+        let labels = ["invoice", "claim", "complaint"];
+        let plain = classify(&LetterCounts, "zzzz claim", &labels).unwrap();
+        let first = classify_cached(&counting, &cache, "zzzz claim", &labels).unwrap();
+        assert_eq!(first, plain);
+        assert_eq!(counting.0.load(std::sync::atomic::Ordering::SeqCst), 4);
+        // The second text costs its own embedding only.
+        classify_cached(&counting, &cache, "invoice", &labels).unwrap();
+        assert_eq!(counting.0.load(std::sync::atomic::Ordering::SeqCst), 5);
+        assert_eq!(cache.len(), 3);
+    }
+
+    #[test]
+    fn a_full_label_cache_lets_the_oldest_label_go() {
+        let cache = LabelCache::new(2);
+        classify_cached(&LetterCounts, &cache, "x", &["a", "b", "a"]).unwrap();
+        assert_eq!(cache.len(), 2);
+        classify_cached(&LetterCounts, &cache, "x", &["c"]).unwrap();
+        assert_eq!(cache.len(), 2);
+        let kept = cache.lock();
+        assert!(kept.vectors.contains_key(&label_prompt("c")));
+        assert!(
+            !kept.vectors.contains_key(&label_prompt("a")),
+            "a was kept longest"
+        );
     }
 
     #[test]

@@ -4,9 +4,13 @@
 //! ground-truth JSON of every drawn line and word (text and ink box) and the invoice's fields.
 //!
 //! The ground truth is what was drawn, so OCR tests compare against an independent source.
+//!
+//! Beside the invoices, [`generate_letters`] draws what an invoice inbox must turn away: a
+//! complaint, an insurance claim form and a bank statement, in English and Chinese.
 
 mod canvas;
 mod invoice;
+mod letter;
 mod pdf;
 mod scan;
 
@@ -16,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 pub use canvas::{Fonts, TruthLine, TruthWord};
 pub use invoice::{Fields, Item, LAYOUTS, Layout};
+pub use letter::{LETTER_KINDS, Letter, LetterKind, generate_letters, write_letter};
 
 /// Why generating failed.
 #[derive(Debug, thiserror::Error)]
