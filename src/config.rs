@@ -19,6 +19,8 @@ pub(crate) struct Settings {
     pub(crate) format: OutputFormat,
     pub(crate) log_level: LogLevel,
     pub(crate) data_dir: PathBuf,
+    /// Where the language models are (`cargo xtask fetch-models` puts them in the default).
+    pub(crate) models_dir: PathBuf,
     pub(crate) server: ServerSettings,
 }
 
@@ -36,6 +38,7 @@ impl Default for Settings {
             format: OutputFormat::Text,
             log_level: LogLevel::Warn,
             data_dir: PathBuf::from(".flowbot"),
+            models_dir: flowbot_nlp::ModelPaths::cache_default(),
             server: ServerSettings {
                 listen: "127.0.0.1:8640".to_owned(),
                 url: "http://127.0.0.1:8640".to_owned(),
@@ -51,6 +54,7 @@ struct FileSettings {
     format: Option<OutputFormat>,
     log_level: Option<LogLevel>,
     data_dir: Option<PathBuf>,
+    models_dir: Option<PathBuf>,
     server: Option<FileServerSettings>,
 }
 
@@ -77,6 +81,7 @@ impl Resolved {
             ("data_dir", value.data_dir.display().to_string()),
             ("format", enum_name(value.format)),
             ("log_level", enum_name(value.log_level)),
+            ("models_dir", value.models_dir.display().to_string()),
             ("server.listen", value.server.listen.clone()),
             ("server.url", value.server.url.clone()),
         ];
@@ -239,6 +244,13 @@ fn apply_file(resolved: &mut Resolved, file: FileSettings, source: &str) {
         "data_dir",
         source,
     );
+    set(
+        &mut value.models_dir,
+        file.models_dir,
+        sources,
+        "models_dir",
+        source,
+    );
     let server = file.server.unwrap_or_default();
     set(
         &mut value.server.listen,
@@ -276,12 +288,22 @@ fn env_enum<T: ValueEnum>(
     })
 }
 
-const ENV_KEYS: [(&str, &str); 5] = [
+const ENV_KEYS: [(&str, &str); 6] = [
     ("FLOWBOT_FORMAT", "format"),
     ("FLOWBOT_LOG_LEVEL", "log_level"),
     ("FLOWBOT_DATA_DIR", "data_dir"),
+    (flowbot_nlp::models::MODELS_ENV, "models_dir"),
     ("FLOWBOT_SERVER_LISTEN", "server.listen"),
     ("FLOWBOT_SERVER_URL", "server.url"),
+];
+
+/// `FLOWBOT_*` variables that are not settings but are read where they apply (a flag's default,
+/// the browser, the run log, bots' secrets): known, so not warned about.
+const READ_ELSEWHERE: [&str; 4] = [
+    "FLOWBOT_AGENT_TOKEN",
+    "FLOWBOT_BACKOFFICE_PASSWORD",
+    "FLOWBOT_CHROMIUM",
+    flowbot_agent::language::LOG_PII_ENV,
 ];
 
 fn apply_env(resolved: &mut Resolved, env: &HashMap<String, String>) -> Result<(), ConfigError> {
@@ -309,6 +331,15 @@ fn apply_env(resolved: &mut Resolved, env: &HashMap<String, String>) -> Result<(
         &source("FLOWBOT_DATA_DIR"),
     );
     set(
+        &mut value.models_dir,
+        env.get(flowbot_nlp::models::MODELS_ENV)
+            .filter(|dir| !dir.is_empty())
+            .map(PathBuf::from),
+        sources,
+        "models_dir",
+        &source(flowbot_nlp::models::MODELS_ENV),
+    );
+    set(
         &mut value.server.listen,
         env.get("FLOWBOT_SERVER_LISTEN").cloned(),
         sources,
@@ -323,7 +354,10 @@ fn apply_env(resolved: &mut Resolved, env: &HashMap<String, String>) -> Result<(
         &source("FLOWBOT_SERVER_URL"),
     );
     for name in env.keys() {
-        let known = name == CONFIG_ENV || ENV_KEYS.iter().any(|(known, _)| known == name);
+        let known = name == CONFIG_ENV
+            || ENV_KEYS.iter().any(|(known, _)| known == name)
+            || READ_ELSEWHERE.contains(&name.as_str())
+            || name.starts_with(flowbot_agent::secrets::ENV_PREFIX);
         if !known {
             let names: Vec<&str> = ENV_KEYS.iter().map(|(name, _)| *name).collect();
             eprintln!(

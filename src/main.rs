@@ -24,6 +24,7 @@ fn main() -> ExitCode {
         }
     };
     logging::init(settings.value.log_level);
+    flowbot_agent::language::use_models(flowbot_nlp::ModelPaths::new(&settings.value.models_dir));
     match commands::run(cli.command, &settings) {
         Ok(code) => code,
         Err(error) => {

@@ -104,6 +104,66 @@ fn config_show_as_text_without_a_file_says_so() {
 }
 
 #[test]
+fn the_models_folder_is_a_setting_the_bots_steps_use() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("no-models")).unwrap();
+    std::fs::write(
+        dir.path().join("flowbot.toml"),
+        "models_dir = \"no-models\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("bot.rhai"), "embed(\"hello\");\n").unwrap();
+    let shown = flowbot(dir.path(), &["config", "show", "--format", "json"], &[]);
+    let report: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+    assert_eq!(report["settings"]["models_dir"], "no-models");
+    assert_eq!(report["sources"]["models_dir"], "./flowbot.toml");
+
+    let output = flowbot(dir.path(), &["run", "bot.rhai"], &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        stderr(&output)
+    );
+    assert!(
+        said.contains("not found at no-models/all-minilm-l6-v2"),
+        "{said}"
+    );
+    assert!(said.contains("cargo xtask fetch-models"), "{said}");
+
+    // The environment wins over the file, as for every setting.
+    let shown = flowbot(
+        dir.path(),
+        &["config", "show", "--format", "json"],
+        &[("FLOWBOT_MODELS", "/srv/models")],
+    );
+    let report: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+    assert_eq!(report["settings"]["models_dir"], "/srv/models");
+    assert_eq!(report["sources"]["models_dir"], "env FLOWBOT_MODELS");
+}
+
+#[test]
+fn variables_read_outside_the_settings_are_not_called_unknown() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = flowbot(
+        dir.path(),
+        &["config", "show"],
+        &[
+            ("FLOWBOT_SECRET_BACKOFFICE_PASSWORD", "x"),
+            ("FLOWBOT_AGENT_TOKEN", "t"),
+            ("FLOWBOT_REDACT_LOG_PII", "off"),
+            ("FLOWBOT_CHROMIUM", "/usr/bin/chromium"),
+            ("FLOWBOT_MODELS", "/srv/models"),
+            ("FLOWBOT_LOG_LEVL", "debug"),
+        ],
+    );
+    assert!(output.status.success());
+    let warnings: Vec<String> = stderr(&output).lines().map(str::to_owned).collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("ignoring unknown environment variable FLOWBOT_LOG_LEVL"));
+}
+
+#[test]
 fn malformed_config_names_file_line_and_key() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(

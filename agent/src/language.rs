@@ -10,10 +10,19 @@ use flowbot_nlp::{ModelPaths, Nlp};
 /// whenever the personal-data model is in the models folder.
 pub const LOG_PII_ENV: &str = "FLOWBOT_REDACT_LOG_PII";
 
-/// The models of this process, found through `FLOWBOT_MODELS` (see [`ModelPaths::from_env`]).
+static MODELS: OnceLock<ModelPaths> = OnceLock::new();
+
+/// Points this process at a models folder (the CLI's `models_dir` setting). Call it before the
+/// first step that needs a model; later calls change nothing and return `false`.
+pub fn use_models(paths: ModelPaths) -> bool {
+    MODELS.set(paths).is_ok()
+}
+
+/// The models of this process: the folder given to [`use_models`], else `FLOWBOT_MODELS` or
+/// the user's cache (see [`ModelPaths::from_env`]).
 pub fn nlp() -> &'static Nlp {
     static NLP: OnceLock<Nlp> = OnceLock::new();
-    NLP.get_or_init(|| Nlp::new(ModelPaths::from_env()))
+    NLP.get_or_init(|| Nlp::new(MODELS.get().cloned().unwrap_or_else(ModelPaths::from_env)))
 }
 
 /// Whether runs redact personal data from their logs by default: `FLOWBOT_REDACT_LOG_PII`

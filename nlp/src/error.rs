@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum NlpError {
-    #[error("{model} not found at {}; run `cargo xtask fetch-models` (or set FLOWBOT_MODELS to the folder it fills)", path.display())]
+    #[error("{model} not found at {}; run `cargo xtask fetch-models` (or point the `models_dir` setting or FLOWBOT_MODELS at the folder it fills)", path.display())]
     ModelMissing { model: &'static str, path: PathBuf },
 
     #[error("cannot read {}: {message}", path.display())]

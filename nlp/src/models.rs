@@ -41,6 +41,15 @@ impl ModelPaths {
         }))
     }
 
+    /// The folder when neither `FLOWBOT_MODELS` nor a setting names one: the user's cache.
+    pub fn cache_default() -> PathBuf {
+        default_root(|name| {
+            (name != MODELS_ENV)
+                .then(|| std::env::var_os(name).map(PathBuf::from))
+                .flatten()
+        })
+    }
+
     pub fn root(&self) -> &Path {
         &self.root
     }
