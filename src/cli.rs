@@ -101,7 +101,7 @@ pub(crate) enum Command {
     Samples(crate::commands::samples::SamplesCommand),
     /// Run a bot for every file that lands in a folder; move each to done/, failed/ or review/
     Watch(crate::commands::watch::WatchArgs),
-    /// List, show, correct and approve documents a bot sent to a person
+    /// List, show, correct and approve documents a bot sent to a person, locally or on a control plane
     Validate(crate::commands::validate::ValidateArgs),
 }
 

@@ -7,6 +7,13 @@
 //! corrects fields and approves; the next run for the same document (same name and size)
 //! reads the task back as validated and carries on with the corrected values. A bot never
 //! holds a run, a browser or a lease open while it waits for a person.
+//!
+//! Under a control plane the task is also an item of the work queue `invoice-validation`
+//! (reference: the document's file name, payload: the task), worked by people: a person's
+//! [`Decision`] settles it (approve → done, reject → business exception) with a
+//! [`DecisionRecord`] as its output, which `validated_invoice` on any agent reads back with
+//! [`ValidationTask::with_record`]. The same [`ValidationTask::decide`] checks a decision for the
+//! local file and for the control plane.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -74,6 +81,37 @@ pub enum TaskError {
         field: String,
         known: String,
     },
+    #[error("{path} is already {status:?}: a second decision is refused")]
+    AlreadyDecided { path: PathBuf, status: TaskStatus },
+}
+
+/// The work queue of validation tasks on a control plane.
+pub const VALIDATION_QUEUE: &str = "invoice-validation";
+
+/// What a person decides about a task.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "decision", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Decision {
+    /// The fields are right once `corrections` (field name → value) are applied.
+    Approve {
+        #[serde(default)]
+        corrections: BTreeMap<String, String>,
+        by: String,
+    },
+    /// The document must not be booked.
+    Reject { reason: String, by: String },
+}
+
+/// A person's decision as a control plane keeps it: the output of the settled queue item.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DecisionRecord {
+    pub status: TaskStatus,
+    #[serde(default)]
+    pub corrections: BTreeMap<String, String>,
+    pub validated_by: Option<String>,
+    pub validated_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// The task file of a document: `<dir>/<document file name>.json`.
@@ -124,6 +162,56 @@ impl ValidationTask {
         }
         self.corrections.insert(field.to_owned(), value.to_owned());
         Ok(())
+    }
+
+    /// Records a person's decision on a pending task; `label` names the task in errors (its
+    /// file, or its queue reference). Nothing changes when a correction names an unknown field.
+    pub fn decide(&mut self, label: &Path, decision: &Decision, at: &str) -> Result<(), TaskError> {
+        if self.status != TaskStatus::Pending {
+            return Err(TaskError::AlreadyDecided {
+                path: label.to_path_buf(),
+                status: self.status,
+            });
+        }
+        let mut decided = self.clone();
+        match decision {
+            Decision::Approve { corrections, by } => {
+                for (field, value) in corrections {
+                    decided.correct(label, field, value)?;
+                }
+                decided.status = TaskStatus::Validated;
+                decided.validated_by = Some(by.clone());
+            }
+            Decision::Reject { reason, by } => {
+                decided.status = TaskStatus::Rejected;
+                decided.reject_reason = Some(reason.clone());
+                decided.validated_by = Some(by.clone());
+            }
+        }
+        decided.validated_at = Some(at.to_owned());
+        *self = decided;
+        Ok(())
+    }
+
+    /// The decision part of the task, as a control plane stores it.
+    pub fn record(&self) -> DecisionRecord {
+        DecisionRecord {
+            status: self.status,
+            corrections: self.corrections.clone(),
+            validated_by: self.validated_by.clone(),
+            validated_at: self.validated_at.clone(),
+            reason: self.reject_reason.clone(),
+        }
+    }
+
+    /// The task (a queue item's payload) with the decision a control plane recorded.
+    pub fn with_record(mut self, record: DecisionRecord) -> Self {
+        self.status = record.status;
+        self.corrections = record.corrections;
+        self.validated_by = record.validated_by;
+        self.validated_at = record.validated_at;
+        self.reject_reason = record.reason;
+        self
     }
 
     /// The fields with the corrections applied: a corrected field has confidence 1 and

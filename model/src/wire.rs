@@ -91,6 +91,9 @@ pub enum AgentMessage {
     QueueSettle(QueueSettle),
     /// The running bot adds an item to a work queue (a dispatcher bot).
     QueueAdd(QueueAdd),
+    /// The running bot looks up an item by its reference, without taking it (a validation
+    /// step reading a person's decision).
+    QueueFind(QueueFind),
 }
 
 /// Everything the control plane answers.
@@ -118,6 +121,10 @@ pub enum ControlMessage {
     QueueItemAdded {
         item_id: String,
         duplicate: bool,
+    },
+    /// The answer to `queue_find`: the item with that reference and where it is, if any.
+    QueueItemFound {
+        item: Option<FoundItem>,
     },
 }
 
@@ -312,6 +319,65 @@ pub struct QueueItem {
     pub deadline: Option<DateTime<Utc>>,
     /// 1 for the first try; system exceptions and abandoned tries count up.
     pub attempt: u32,
+}
+
+/// Where a work-queue item is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemState {
+    /// Waiting to be taken (new, deferred, or back after a retryable failure); in a queue
+    /// worked by people, waiting for a person's decision.
+    New,
+    /// Held by a running job's lease.
+    InProgress,
+    Done,
+    /// The data was wrong (or a person rejected the item); final.
+    BusinessException,
+    /// System exceptions used up every retry; final.
+    Failed,
+}
+
+impl ItemState {
+    pub const ALL: [ItemState; 5] = [
+        ItemState::New,
+        ItemState::InProgress,
+        ItemState::Done,
+        ItemState::BusinessException,
+        ItemState::Failed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemState::New => "new",
+            ItemState::InProgress => "in_progress",
+            ItemState::Done => "done",
+            ItemState::BusinessException => "business_exception",
+            ItemState::Failed => "failed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|state| state.as_str() == text)
+    }
+}
+
+/// An item found by reference, with how it ended (if it did).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct FoundItem {
+    #[serde(flatten)]
+    pub item: QueueItem,
+    pub state: ItemState,
+    /// What settled it: a bot's `Done` output, or a person's decision.
+    pub output: Option<serde_json::Value>,
+    /// Why it ended in an exception.
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct QueueFind {
+    pub lease_id: LeaseId,
+    pub queue: String,
+    pub reference: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -29,6 +29,6 @@ pub(crate) fn run(command: Command, settings: &Resolved) -> anyhow::Result<ExitC
         Command::Steps(args) => steps::steps(&args, settings),
         Command::Samples(command) => samples::run(&command, settings),
         Command::Watch(args) => watch::watch(&args, settings),
-        Command::Validate(args) => validate::validate(&args),
+        Command::Validate(args) => validate::validate(&args, settings),
     }
 }

@@ -5,8 +5,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use flowbot_model::LeaseId;
 use flowbot_model::wire::{
-    AgentMessage, ControlMessage, ItemOutcome, NewQueueItem, QueueAdd, QueueItem, QueueSettle,
-    QueueTake,
+    AgentMessage, ControlMessage, FoundItem, ItemOutcome, NewQueueItem, QueueAdd, QueueFind,
+    QueueItem, QueueSettle, QueueTake,
 };
 
 use super::client::Client;
@@ -82,6 +82,18 @@ impl WorkQueue for LeaseQueue {
         }))?;
         match answer {
             ControlMessage::QueueItemAdded { item_id, duplicate } => Ok((item_id, duplicate)),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    fn find(&self, queue: &str, reference: &str) -> Result<Option<FoundItem>, QueueError> {
+        let answer = self.send(AgentMessage::QueueFind(QueueFind {
+            lease_id: self.lease.clone(),
+            queue: queue.to_owned(),
+            reference: reference.to_owned(),
+        }))?;
+        match answer {
+            ControlMessage::QueueItemFound { item } => Ok(item),
             other => Err(unexpected(&other)),
         }
     }

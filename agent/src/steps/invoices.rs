@@ -19,12 +19,11 @@ use crate::error::StepError;
 use crate::runtime::Runtime;
 use crate::steps::json::{from_json, to_json};
 use crate::steps::option;
-use crate::validation::{TaskStatus, ValidationTask, task_path};
+use crate::validation::{DecisionRecord, TaskStatus, VALIDATION_QUEUE, ValidationTask, task_path};
+use crate::work_queue::WorkQueue;
 
 /// Fields read with less confidence go to a person unless the script says otherwise.
 const DEFAULT_THRESHOLD: f64 = 0.80;
-/// The control-plane work queue validation tasks go to.
-pub(crate) const VALIDATION_QUEUE: &str = "invoice-validation";
 
 fn bbox_json(bbox: &BBox) -> Value {
     json!({ "left": bbox.left, "top": bbox.top, "right": bbox.right, "bottom": bbox.bottom })
@@ -295,11 +294,8 @@ pub(crate) fn register(reg: &mut Registrar<'_>, rt: &Arc<Runtime>) {
                 }
                 task.write(&path).map_err(|error| StepError::invalid(error.to_string()))?;
                 if let Some(queues) = runtime.work_queue.as_deref() {
-                    let name = Path::new(document)
-                        .file_name()
-                        .map_or(document.to_owned(), |name| name.to_string_lossy().into_owned());
                     let item: NewQueueItem = serde_json::from_value(json!({
-                        "reference": name,
+                        "reference": file_name(document),
                         "payload": serde_json::to_value(&task)?,
                     }))?;
                     let (id, _) = queues
@@ -319,11 +315,14 @@ pub(crate) fn register(reg: &mut Registrar<'_>, rt: &Arc<Runtime>) {
             name: "validated_invoice",
             category: Category::Documents,
             effect: Effect::Read,
-            doc: "The invoice of the document at `path` as a person validated it in \
-                  `<dir>/<file name>.json`: the same map as `extract_invoice` with corrected \
-                  fields (confidence 1, `source: \"person\"`), `validated: true` and no issues. \
-                  `()` when there is no task, it is still pending, or it was written for another \
-                  file of the same name. A rejected task gives `#{rejected: true, reason}`.",
+            doc: "The invoice of the document at `path` as a person validated it: the same map \
+                  as `extract_invoice` with corrected fields (confidence 1, `source: \"person\"`), \
+                  `validated: true`, `validated_by` and no issues; a rejected document gives \
+                  `#{rejected: true, reason}`. Under a control plane the decision a person \
+                  recorded on the `invoice-validation` queue item (reference: the file name) \
+                  comes first; without one, the task `<dir>/<file name>.json` decides. `()` when \
+                  there is no decision yet, no task, or the task was written for another file \
+                  of the same name (its size differs).",
             params: &[
                 Param {
                     name: "path",
@@ -341,15 +340,27 @@ pub(crate) fn register(reg: &mut Registrar<'_>, rt: &Arc<Runtime>) {
             let args = [&path.clone().into(), &dir.clone().into()];
             runtime.step(&ctx, "validated_invoice", &args, |record| {
                 record.attr("path", path.as_str());
-                let task_file = task_path(&runtime.resolve(&dir)?, &path);
-                if !task_file.is_file() {
-                    return Ok(Dynamic::UNIT);
-                }
-                let task = ValidationTask::read(&task_file)
-                    .map_err(|error| StepError::invalid(error.to_string()))?;
                 let bytes = std::fs::metadata(runtime.resolve(&path)?)
                     .map(|meta| meta.len())
                     .unwrap_or(0);
+                let decided = match runtime.work_queue.as_deref() {
+                    Some(queues) => decided_on_control_plane(queues, &path, bytes)?,
+                    None => None,
+                };
+                let task = match decided {
+                    Some(task) => {
+                        record.attr("decided_on", "control_plane");
+                        task
+                    }
+                    None => {
+                        let task_file = task_path(&runtime.resolve(&dir)?, &path);
+                        if !task_file.is_file() {
+                            return Ok(Dynamic::UNIT);
+                        }
+                        ValidationTask::read(&task_file)
+                            .map_err(|error| StepError::invalid(error.to_string()))?
+                    }
+                };
                 record.attr("status", format!("{:?}", task.status).to_lowercase());
                 if task.document_bytes != bytes {
                     return Ok(Dynamic::UNIT);
@@ -375,4 +386,46 @@ pub(crate) fn register(reg: &mut Registrar<'_>, rt: &Arc<Runtime>) {
             })
         },
     );
+}
+
+/// The queue reference of a document: its file name.
+fn file_name(document: &str) -> String {
+    Path::new(document)
+        .file_name()
+        .map_or(document.to_owned(), |name| {
+            name.to_string_lossy().into_owned()
+        })
+}
+
+/// The task with the decision a person recorded on the control plane; `None` while nobody
+/// decided, when there is no item, or when the item was for another file of the same name (a
+/// different size), so the local task file is read instead.
+fn decided_on_control_plane(
+    queues: &dyn WorkQueue,
+    document: &str,
+    bytes: u64,
+) -> Result<Option<ValidationTask>, StepError> {
+    let failed = |error: String| StepError::invalid(format!("{VALIDATION_QUEUE}: {error}"));
+    let Some(found) = queues
+        .find(VALIDATION_QUEUE, &file_name(document))
+        .map_err(|error| failed(error.to_string()))?
+    else {
+        return Ok(None);
+    };
+    let Some(output) = found.output else {
+        return Ok(None);
+    };
+    let task: ValidationTask = serde_json::from_value(found.item.payload).map_err(|error| {
+        failed(format!(
+            "item {} is not a validation task: {error}",
+            found.item.id
+        ))
+    })?;
+    let decision: DecisionRecord = serde_json::from_value(output).map_err(|error| {
+        failed(format!(
+            "item {} has no readable decision: {error}",
+            found.item.id
+        ))
+    })?;
+    Ok((task.document_bytes == bytes).then(|| task.with_record(decision)))
 }

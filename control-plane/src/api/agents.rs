@@ -5,7 +5,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::http::{HeaderMap, StatusCode};
-use flowbot_model::wire::{AgentMessage, ControlMessage, Envelope, LeaseRequest};
+use flowbot_model::wire::{
+    AgentMessage, ControlMessage, Envelope, FoundItem, LeaseRequest, QueueItem,
+};
 use tokio::time::Instant;
 
 use super::work_signal::Wake;
@@ -113,6 +115,34 @@ pub(super) async fn exchange(
                         duplicate: added.duplicate,
                     }
                 }
+                Err(error) if error.is_lease_lost() => ControlMessage::LeaseLost { lease_id },
+                Err(error) => return Err(error),
+            }
+        }
+        AgentMessage::QueueFind(find) => {
+            let lease_id = find.lease_id.clone();
+            match state
+                .with_store(move |store| {
+                    store.find_item(&find.queue, &find.reference, Some(&find.lease_id), now())
+                })
+                .await
+            {
+                Ok(item) => ControlMessage::QueueItemFound {
+                    item: item.map(|item| FoundItem {
+                        item: QueueItem {
+                            id: item.id,
+                            queue: item.queue,
+                            reference: item.reference,
+                            payload: item.payload,
+                            priority: item.priority,
+                            deadline: item.deadline,
+                            attempt: item.attempt,
+                        },
+                        state: item.state,
+                        output: item.output,
+                        error: item.error,
+                    }),
+                },
                 Err(error) if error.is_lease_lost() => ControlMessage::LeaseLost { lease_id },
                 Err(error) => return Err(error),
             }

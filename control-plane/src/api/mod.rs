@@ -127,6 +127,14 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/queues/{name}/items",
             post(queues::add_item).get(queues::items),
         )
+        .route(
+            "/api/v1/queues/{name}/items/{reference}",
+            get(queues::item_by_reference),
+        )
+        .route(
+            "/api/v1/queues/{name}/items/{reference}/decision",
+            post(queues::decide),
+        )
         .route("/api/v1/items/{id}", get(queues::item))
         .route(
             "/api/v1/triggers",
@@ -195,10 +203,17 @@ impl AppError {
 
 impl From<StoreError> for AppError {
     fn from(error: StoreError) -> Self {
+        if let StoreError::UnknownField { field, known, .. } = &error {
+            let details = serde_json::json!({ "field": field, "known": known });
+            return Self::new(StatusCode::BAD_REQUEST, "unknown_field", error.to_string())
+                .with_details(details);
+        }
         let (status, code) = match &error {
             StoreError::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
             StoreError::LeaseLost(_) => (StatusCode::CONFLICT, "lease_lost"),
             StoreError::AlreadyFinal { .. } => (StatusCode::CONFLICT, "already_final"),
+            StoreError::AlreadyDecided { .. } => (StatusCode::CONFLICT, "already_decided"),
+            StoreError::UnknownField { .. } => (StatusCode::BAD_REQUEST, "unknown_field"),
             StoreError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             StoreError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             StoreError::Database(_) | StoreError::Corrupt(_) => {

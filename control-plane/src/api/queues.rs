@@ -1,10 +1,12 @@
-//! Work queues: create and list queues, add and list items. Bots take and settle items through
-//! the agent protocol, so an item is always held by a lease.
+//! Work queues: create and list queues, add and list items, find one by reference. Bots take
+//! and settle items through the agent protocol, so an item is always held by a lease; the items
+//! of a queue worked by people (document validation) are decided here instead.
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use flowbot_agent::validation::Decision;
 use flowbot_model::wire::NewQueueItem;
 use serde::Deserialize;
 
@@ -103,4 +105,42 @@ pub(super) async fn item(
     Path(id): Path<String>,
 ) -> Result<Json<QueueItemRecord>, AppError> {
     Ok(Json(state.with_store(move |store| store.item(&id)).await?))
+}
+
+pub(super) async fn item_by_reference(
+    State(state): State<AppState>,
+    Path((queue, reference)): Path<(String, String)>,
+) -> Result<Json<QueueItemRecord>, AppError> {
+    let found = {
+        let (queue, reference) = (queue.clone(), reference.clone());
+        state
+            .with_store(move |store| store.find_item(&queue, &reference, None, chrono::Utc::now()))
+            .await?
+    };
+    found.map(Json).ok_or_else(|| {
+        AppError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no item {reference:?} in queue {queue}"),
+        )
+    })
+}
+
+/// A person's decision on a validation item: `{"decision": "approve", "corrections": {field:
+/// value}, "by": who}` or `{"decision": "reject", "reason": why, "by": who}`. Answers the
+/// settled item; 409 `already_decided` for a second decision, 400 `unknown_field` (with the
+/// task's fields in `details.known`) for a correction of a field the task does not have.
+pub(super) async fn decide(
+    State(state): State<AppState>,
+    Path((queue, reference)): Path<(String, String)>,
+    body: Result<Json<Decision>, JsonRejection>,
+) -> Result<Json<QueueItemRecord>, AppError> {
+    let Json(decision) = body?;
+    Ok(Json(
+        state
+            .with_store(move |store| {
+                store.decide_item(&queue, &reference, &decision, chrono::Utc::now())
+            })
+            .await?,
+    ))
 }

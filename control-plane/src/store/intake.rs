@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use flowbot_model::JobId;
+pub use flowbot_model::wire::ItemState;
 use serde::{Deserialize, Serialize};
 
 use super::NewJob;
@@ -25,6 +26,36 @@ pub struct NewQueue {
     /// Items added without a deadline are due this many seconds after they arrive.
     #[serde(default)]
     pub sla_s: Option<u64>,
+    /// Who settles the items: bots take them under a lease, people decide them.
+    #[serde(default)]
+    pub worked_by: WorkedBy,
+}
+
+/// Who settles a queue's items.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkedBy {
+    /// Bots take items (`queue_next`) and settle them under their job's lease.
+    #[default]
+    Bots,
+    /// People decide items (document validation, `flowbot validate --server`); bots may add
+    /// and look up items but never take them, and queue triggers cannot watch the queue.
+    People,
+}
+
+impl WorkedBy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkedBy::Bots => "bots",
+            WorkedBy::People => "people",
+        }
+    }
+
+    pub(super) fn parse(text: &str) -> Option<Self> {
+        [WorkedBy::Bots, WorkedBy::People]
+            .into_iter()
+            .find(|worked_by| worked_by.as_str() == text)
+    }
 }
 
 fn default_max_retries() -> u32 {
@@ -33,45 +64,6 @@ fn default_max_retries() -> u32 {
 
 fn default_retry_backoff_s() -> u64 {
     30
-}
-
-/// Where an item is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ItemState {
-    /// Waiting to be taken (new, deferred, or back after a retryable failure).
-    New,
-    /// Held by a running job's lease.
-    InProgress,
-    Done,
-    /// The data was wrong; final.
-    BusinessException,
-    /// System exceptions used up every retry; final.
-    Failed,
-}
-
-impl ItemState {
-    pub const ALL: [ItemState; 5] = [
-        ItemState::New,
-        ItemState::InProgress,
-        ItemState::Done,
-        ItemState::BusinessException,
-        ItemState::Failed,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ItemState::New => "new",
-            ItemState::InProgress => "in_progress",
-            ItemState::Done => "done",
-            ItemState::BusinessException => "business_exception",
-            ItemState::Failed => "failed",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|state| state.as_str() == text)
-    }
 }
 
 /// A queue with its item counts, age and SLA at a glance.

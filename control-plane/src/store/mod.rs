@@ -10,11 +10,13 @@ mod queues;
 mod schedules;
 mod sqlite;
 mod triggers;
+mod validations;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use flowbot_agent::validation::Decision;
 use flowbot_model::wire::{
     BotPackage, BotRef, Capability, Heartbeat, HeartbeatAck, ItemOutcome, Job, JobError, JobResult,
     Lease, LogLevel, NewQueueItem, QueueItem, Registration, StepEventBatch,
@@ -25,7 +27,7 @@ use serde::{Deserialize, Serialize};
 pub use artifacts::{ArtifactRecord, Purged, check_artifact_name};
 pub use intake::{
     AddedItem, CreatedTrigger, Firing, ItemFilter, ItemState, NewQueue, NewTrigger,
-    QueueItemRecord, QueueSummary, TriggerOn, TriggerRecord,
+    QueueItemRecord, QueueSummary, TriggerOn, TriggerRecord, WorkedBy,
 };
 pub use sqlite::SqliteStore;
 pub use triggers::LandedFile;
@@ -271,6 +273,23 @@ pub enum StoreError {
     AlreadyFinal { id: JobId, state: JobState },
     #[error("invalid request: {0}")]
     Invalid(String),
+    /// A person's decision on an item that is no longer waiting for one.
+    #[error(
+        "item {reference:?} ({item}) is already {}: it was decided (or settled) before; a second decision is refused",
+        .state.as_str()
+    )]
+    AlreadyDecided {
+        item: String,
+        reference: String,
+        state: ItemState,
+    },
+    /// A correction names a field the validation task does not have.
+    #[error("{reference}: unknown field `{field}`; the task has {}", .known.join(", "))]
+    UnknownField {
+        reference: String,
+        field: String,
+        known: Vec<String>,
+    },
     #[error("{0}")]
     Forbidden(String),
     #[error("store: {0}")]
@@ -392,6 +411,25 @@ pub trait Store: Send + Sync {
         lease: &LeaseId,
         item_id: &str,
         outcome: &ItemOutcome,
+        now: DateTime<Utc>,
+    ) -> StoreResult<QueueItemRecord>;
+    /// The item of `queue` with `reference`, without taking it. A bot asks under its `lease`
+    /// (refused once the lease is lost); a person's client asks with none.
+    fn find_item(
+        &self,
+        queue: &str,
+        reference: &str,
+        lease: Option<&LeaseId>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<QueueItemRecord>>;
+    /// A person's decision on a waiting validation item of a queue worked by people: approve
+    /// (with corrections of the task's fields) settles it as done, reject as a business
+    /// exception; the decision, who and when is the item's output. A second decision is refused.
+    fn decide_item(
+        &self,
+        queue: &str,
+        reference: &str,
+        decision: &Decision,
         now: DateTime<Utc>,
     ) -> StoreResult<QueueItemRecord>;
 

@@ -8,7 +8,9 @@ use flowbot_model::wire::{ItemOutcome, NewQueueItem, QueueItem};
 use flowbot_model::{JobId, LeaseId};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
-use super::intake::{AddedItem, ItemFilter, ItemState, NewQueue, QueueItemRecord, QueueSummary};
+use super::intake::{
+    AddedItem, ItemFilter, ItemState, NewQueue, QueueItemRecord, QueueSummary, WorkedBy,
+};
 use super::sqlite::{Cached, from_millis, new_id};
 use super::{StoreError, StoreResult};
 
@@ -35,9 +37,9 @@ pub(super) fn create(
 ) -> StoreResult<QueueSummary> {
     check_name("queue", &spec.name)?;
     let inserted = transaction.run(
-        "INSERT OR IGNORE INTO queues (name, description, max_retries, retry_backoff_s, sla_s, created_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![spec.name, spec.description, spec.max_retries, spec.retry_backoff_s, spec.sla_s, now.timestamp_millis()],
+        "INSERT OR IGNORE INTO queues (name, description, max_retries, retry_backoff_s, sla_s, worked_by, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![spec.name, spec.description, spec.max_retries, spec.retry_backoff_s, spec.sla_s, spec.worked_by.as_str(), now.timestamp_millis()],
     )?;
     let existing = summary(transaction, &spec.name, now)?;
     // Creating the same queue again is a harmless retry; a different one under its name is not.
@@ -101,10 +103,13 @@ pub(super) fn summary(
     })
 }
 
-fn load_queue(connection: &Connection, name: &str) -> StoreResult<(NewQueue, DateTime<Utc>)> {
-    connection
+pub(super) fn load_queue(
+    connection: &Connection,
+    name: &str,
+) -> StoreResult<(NewQueue, DateTime<Utc>)> {
+    let (mut spec, worked_by, created_at) = connection
         .row(
-            "SELECT description, max_retries, retry_backoff_s, sla_s, created_at FROM queues WHERE name = ?1",
+            "SELECT description, max_retries, retry_backoff_s, sla_s, worked_by, created_at FROM queues WHERE name = ?1",
             [name],
             |row| {
                 Ok((
@@ -114,8 +119,10 @@ fn load_queue(connection: &Connection, name: &str) -> StoreResult<(NewQueue, Dat
                         max_retries: row.get(1)?,
                         retry_backoff_s: row.get(2)?,
                         sla_s: row.get(3)?,
+                        worked_by: WorkedBy::Bots,
                     },
-                    from_millis(row.get(4)?),
+                    row.get::<_, String>(4)?,
+                    from_millis(row.get(5)?),
                 ))
             },
         )
@@ -123,7 +130,22 @@ fn load_queue(connection: &Connection, name: &str) -> StoreResult<(NewQueue, Dat
         .ok_or_else(|| StoreError::NotFound {
             kind: "queue",
             id: name.to_owned(),
-        })
+        })?;
+    spec.worked_by = WorkedBy::parse(&worked_by)
+        .ok_or_else(|| StoreError::Invalid(format!("stored queue worker {worked_by:?}")))?;
+    Ok((spec, created_at))
+}
+
+/// Bots never take (or start jobs for) the items of a queue people work.
+pub(super) fn refuse_people_queue(spec: &NewQueue) -> StoreResult<()> {
+    if spec.worked_by == WorkedBy::People {
+        return Err(StoreError::Invalid(format!(
+            "queue {:?} is worked by people: its items wait for a person's decision \
+             (`flowbot validate --server`), bots cannot take them",
+            spec.name
+        )));
+    }
+    Ok(())
 }
 
 /// Add an item; a reference already in the queue returns the existing item instead.
@@ -263,6 +285,23 @@ pub(super) fn list(
     rows.map(|row| finish_item(row?)).collect()
 }
 
+/// The item of `queue` with `reference`, if there is one (the queue must exist).
+pub(super) fn find(
+    connection: &Connection,
+    queue: &str,
+    reference: &str,
+) -> StoreResult<Option<QueueItemRecord>> {
+    load_queue(connection, queue)?;
+    let id: Option<String> = connection
+        .row(
+            "SELECT id FROM queue_items WHERE queue = ?1 AND reference = ?2",
+            params![queue, reference],
+            |row| row.get(0),
+        )
+        .optional()?;
+    id.map(|id| load_item(connection, &id)).transpose()
+}
+
 /// The job a lease belongs to, if the lease is still held at `now`.
 fn held_lease_job(
     transaction: &Connection,
@@ -296,7 +335,8 @@ pub(super) fn take(
     now: DateTime<Utc>,
 ) -> StoreResult<Option<QueueItem>> {
     let job_id = held_lease_job(transaction, lease, now)?;
-    load_queue(transaction, queue)?;
+    let (spec, _) = load_queue(transaction, queue)?;
+    refuse_people_queue(&spec)?;
     let id: Option<String> = transaction
         .row(
             "SELECT id FROM queue_items WHERE queue = ?1 AND state = 'new' AND not_before <= ?2 \
@@ -388,7 +428,7 @@ fn settled_state(outcome: &ItemOutcome) -> ItemState {
     }
 }
 
-fn finalize(
+pub(super) fn finalize(
     transaction: &Transaction<'_>,
     item_id: &str,
     state: ItemState,

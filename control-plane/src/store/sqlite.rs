@@ -5,6 +5,7 @@ use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, TimeZone, Utc};
+use flowbot_agent::validation::Decision;
 use flowbot_model::wire::{
     BotPackage, Heartbeat, HeartbeatAck, ItemOutcome, JobResult, Lease, LogLevel, NewQueueItem,
     QueueItem, Registration, StepEventBatch,
@@ -45,6 +46,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "20261130_0006_job_logs",
         include_str!("../../migrations/20261130_0006_job_logs.sql"),
+    ),
+    (
+        "20261130_0007_people_queues",
+        include_str!("../../migrations/20261130_0007_people_queues.sql"),
     ),
 ];
 
@@ -472,6 +477,33 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
     ) -> StoreResult<QueueItemRecord> {
         self.write(|transaction| super::queues::settle(transaction, lease, item_id, outcome, now))
+    }
+
+    fn find_item(
+        &self,
+        queue: &str,
+        reference: &str,
+        lease: Option<&LeaseId>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<QueueItemRecord>> {
+        // One connection behind the mutex: the lease check and the read see the same state.
+        let connection = self.lock();
+        if let Some(lease) = lease {
+            super::queues::check_lease(&connection, lease, now)?;
+        }
+        super::queues::find(&connection, queue, reference)
+    }
+
+    fn decide_item(
+        &self,
+        queue: &str,
+        reference: &str,
+        decision: &Decision,
+        now: DateTime<Utc>,
+    ) -> StoreResult<QueueItemRecord> {
+        self.write(|transaction| {
+            super::validations::decide(transaction, queue, reference, decision, now)
+        })
     }
 
     fn create_trigger(

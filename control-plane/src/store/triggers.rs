@@ -35,7 +35,8 @@ pub(super) fn create(
         }
         TriggerOn::Webhook => secret = Some(new_secret()?),
         TriggerOn::Queue { queue, max_jobs } => {
-            super::queues::summary(transaction, queue, now)?;
+            let (spec, _) = super::queues::load_queue(transaction, queue)?;
+            super::queues::refuse_people_queue(&spec)?;
             if *max_jobs == 0 {
                 return Err(StoreError::Invalid(
                     "queue trigger max_jobs must be at least 1".to_owned(),

@@ -6,13 +6,13 @@ use std::time::Duration;
 use anyhow::{Context, anyhow};
 use serde_json::Value;
 
-pub(super) struct Client {
+pub(crate) struct Client {
     base: String,
     http: reqwest::blocking::Client,
 }
 
 impl Client {
-    pub(super) fn new(base: &str) -> anyhow::Result<Self> {
+    pub(crate) fn new(base: &str) -> anyhow::Result<Self> {
         let http = reqwest::blocking::Client::builder()
             .timeout(Duration::from_secs(30))
             .build()
@@ -23,24 +23,24 @@ impl Client {
         })
     }
 
-    pub(super) fn get(&self, path: &str, query: &[(&str, String)]) -> anyhow::Result<Value> {
+    pub(crate) fn get(&self, path: &str, query: &[(&str, String)]) -> anyhow::Result<Value> {
         self.send(self.http.get(format!("{}{path}", self.base)).query(query))
     }
 
-    pub(super) fn post(&self, path: &str, body: &Value) -> anyhow::Result<Value> {
+    pub(crate) fn post(&self, path: &str, body: &Value) -> anyhow::Result<Value> {
         self.send(self.http.post(format!("{}{path}", self.base)).json(body))
     }
 
-    pub(super) fn put(&self, path: &str, body: &Value) -> anyhow::Result<Value> {
+    pub(crate) fn put(&self, path: &str, body: &Value) -> anyhow::Result<Value> {
         self.send(self.http.put(format!("{}{path}", self.base)).json(body))
     }
 
-    pub(super) fn delete(&self, path: &str) -> anyhow::Result<Value> {
+    pub(crate) fn delete(&self, path: &str) -> anyhow::Result<Value> {
         self.send(self.http.delete(format!("{}{path}", self.base)))
     }
 
     /// A binary answer (an artifact); errors read like every other call's.
-    pub(super) fn get_bytes(&self, path: &str) -> anyhow::Result<Vec<u8>> {
+    pub(crate) fn get_bytes(&self, path: &str) -> anyhow::Result<Vec<u8>> {
         let response = self
             .http
             .get(format!("{}{path}", self.base))

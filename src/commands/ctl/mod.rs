@@ -1,7 +1,7 @@
 //! `flowbot ctl`: the control plane's command-line client.
 
 mod bots;
-mod client;
+pub(crate) mod client;
 mod queues;
 mod schedules;
 mod table;

@@ -25,6 +25,10 @@ pub(crate) enum QueuesCommand {
         /// Items are due this many seconds after they arrive, unless they bring a deadline
         #[arg(long, value_name = "SECONDS")]
         sla: Option<u64>,
+        /// Who settles the items: bots take them; people decide them (`flowbot validate
+        /// --server`), and bots can then only add and look them up
+        #[arg(long, value_parser = ["bots", "people"], default_value = "bots")]
+        worked_by: String,
     },
     /// Every queue: items per state, the oldest waiting item's age, items past their deadline
     List,
@@ -72,6 +76,7 @@ pub(super) fn run(
             max_retries,
             retry_backoff,
             sla,
+            worked_by,
         } => {
             let body = json!({
                 "name": name,
@@ -79,6 +84,7 @@ pub(super) fn run(
                 "max_retries": max_retries,
                 "retry_backoff_s": retry_backoff,
                 "sla_s": sla,
+                "worked_by": worked_by,
             });
             let queue = client.post("/api/v1/queues", &body)?;
             print(format, &queue, || {
