@@ -164,6 +164,14 @@ fn variables_read_outside_the_settings_are_not_called_unknown() {
 }
 
 #[test]
+fn validate_list_without_a_folder_or_server_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = assert_one_line_usage_error(&flowbot(dir.path(), &["validate", "list"], &[]));
+    assert!(text.contains("flowbot validate list DIR"), "{text}");
+    assert!(text.contains("--server URL"), "{text}");
+}
+
+#[test]
 fn malformed_config_names_file_line_and_key() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(

@@ -160,9 +160,11 @@ fn local(args: &ValidateArgs, format: OutputFormat) -> anyhow::Result<ExitCode> 
     match &args.command {
         ValidateCommand::List { dir } => {
             let Some(dir) = dir else {
-                bail!(
-                    "name the validation folder (`flowbot validate list DIR`), or pass --server URL"
+                // A usage mistake, so the usage exit code, like clap's own.
+                eprintln!(
+                    "error: name the validation folder (`flowbot validate list DIR`), or pass --server URL"
                 );
+                return Ok(ExitCode::from(crate::cli::EXIT_USAGE));
             };
             let entries =
                 std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))?;
