@@ -302,7 +302,7 @@ const ENV_KEYS: [(&str, &str); 6] = [
 const READ_ELSEWHERE: [&str; 4] = [
     "FLOWBOT_AGENT_TOKEN",
     "FLOWBOT_BACKOFFICE_PASSWORD",
-    "FLOWBOT_CHROMIUM",
+    flowbot_agent::browser::CHROMIUM_ENV,
     flowbot_agent::language::LOG_PII_ENV,
 ];
 

@@ -18,18 +18,7 @@ fn serve(db: &Path, lease_seconds: u32) -> (Server, String) {
 
 /// `flowbot agent --keep-runs`: it also writes each run's record to its run folder.
 fn agent_keeping_runs(url: &str, name: &str, data_dir: &Path, files_root: &Path) -> Killed {
-    Killed(
-        std::process::Command::new(common::FLOWBOT)
-            .arg("--data-dir")
-            .arg(data_dir)
-            .args(["agent", "--server", url, "--name", name, "--keep-runs"])
-            .arg("--files-root")
-            .arg(files_root)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("agent starts"),
-    )
+    common::agent_with(url, name, data_dir, files_root, &["--keep-runs"])
 }
 
 fn job_state(url: &str, id: &str) -> Value {

@@ -7,7 +7,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
 const FLOWBOT: &str = env!("CARGO_BIN_EXE_flowbot");
@@ -60,6 +60,26 @@ impl Drop for Watch {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+/// `flowbot --data-dir data watch inbox --script bot.rhai --once` in `root`: one pass over the
+/// inbox, then exit. `flags` and `env` come on top.
+fn watch_once(root: &Path, flags: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Output {
+    Command::new(FLOWBOT)
+        .args([
+            "--data-dir",
+            "data",
+            "watch",
+            "inbox",
+            "--script",
+            "bot.rhai",
+        ])
+        .args(flags)
+        .arg("--once")
+        .current_dir(root)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap()
 }
 
 fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
@@ -242,19 +262,7 @@ fn bad_documents_fail_with_a_reason_that_names_the_cause() {
     std::fs::write(inbox.join("no-pages.pdf"), pdf_with_pages(&[])).unwrap();
 
     let started = std::time::Instant::now();
-    let output = Command::new(FLOWBOT)
-        .args([
-            "--data-dir",
-            "data",
-            "watch",
-            "inbox",
-            "--script",
-            "bot.rhai",
-            "--once",
-        ])
-        .current_dir(root)
-        .output()
-        .unwrap();
+    let output = watch_once(root, &[], &[]);
     assert!(
         output.status.success(),
         "{}",
@@ -292,20 +300,7 @@ fn bad_documents_fail_with_a_reason_that_names_the_cause() {
     // Missing language data: the reason says which package to install.
     let empty = tempfile::tempdir().unwrap();
     std::fs::write(inbox.join("scan.png"), &png).unwrap();
-    let output = Command::new(FLOWBOT)
-        .args([
-            "--data-dir",
-            "data",
-            "watch",
-            "inbox",
-            "--script",
-            "bot.rhai",
-            "--once",
-        ])
-        .current_dir(root)
-        .env("TESSDATA_PREFIX", empty.path())
-        .output()
-        .unwrap();
+    let output = watch_once(root, &[], &[("TESSDATA_PREFIX", empty.path().as_os_str())]);
     assert!(output.status.success());
     let text = reason("scan.png");
     assert!(
@@ -400,19 +395,7 @@ fn the_intake_script_moves_a_document_that_is_no_invoice_to_failed_naming_its_ki
         };
         std::fs::copy(root.join("letters").join(file), inbox.join(file)).unwrap();
     }
-    let output = Command::new(FLOWBOT)
-        .args([
-            "--data-dir",
-            "data",
-            "watch",
-            "inbox",
-            "--script",
-            "bot.rhai",
-        ])
-        .args(["--root", ".", "--once"])
-        .current_dir(root)
-        .output()
-        .unwrap();
+    let output = watch_once(root, &["--root", "."], &[]);
     assert!(
         output.status.success(),
         "{}",

@@ -114,13 +114,17 @@ pub struct DecisionRecord {
     pub reason: Option<String>,
 }
 
-/// The task file of a document: `<dir>/<document file name>.json`.
-pub fn task_path(dir: &Path, document: &str) -> PathBuf {
-    let name = Path::new(document)
+/// A document's name for a person and for the control plane's queue reference: its file name.
+pub fn document_name(document: &str) -> String {
+    Path::new(document)
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_else(|| document.to_owned());
-    dir.join(format!("{name}.json"))
+        .unwrap_or_else(|| document.to_owned())
+}
+
+/// The task file of a document: `<dir>/<document file name>.json`.
+pub fn task_path(dir: &Path, document: &str) -> PathBuf {
+    dir.join(format!("{}.json", document_name(document)))
 }
 
 impl ValidationTask {

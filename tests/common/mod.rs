@@ -75,11 +75,23 @@ pub(crate) fn ctl(server: &str, args: &[&str]) -> Output {
 
 /// `flowbot agent` with its own data dir, killed when dropped.
 pub(crate) fn agent(url: &str, name: &str, data_dir: &Path, files_root: &Path) -> Killed {
+    agent_with(url, name, data_dir, files_root, &[])
+}
+
+/// [`agent`] with more of `flowbot agent`'s flags.
+pub(crate) fn agent_with(
+    url: &str,
+    name: &str,
+    data_dir: &Path,
+    files_root: &Path,
+    flags: &[&str],
+) -> Killed {
     let child = Command::new(FLOWBOT)
         .args(["--data-dir"])
         .arg(data_dir)
         .args(["agent", "--server", url, "--name", name, "--files-root"])
         .arg(files_root)
+        .args(flags)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

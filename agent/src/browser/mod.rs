@@ -16,6 +16,9 @@ mod wait;
 
 use std::path::PathBuf;
 
+/// Overrides the chromium the browser steps start (default `/usr/bin/chromium`).
+pub const CHROMIUM_ENV: &str = "FLOWBOT_CHROMIUM";
+
 pub(crate) use actions::TableRows;
 pub(crate) use locator::{Locator, quoted_if_needed};
 pub(crate) use session::{LaunchOptions, Session};

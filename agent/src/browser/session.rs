@@ -44,7 +44,7 @@ pub(crate) struct LaunchOptions {
 impl Default for LaunchOptions {
     fn default() -> Self {
         Self {
-            executable: std::env::var_os("FLOWBOT_CHROMIUM")
+            executable: std::env::var_os(super::CHROMIUM_ENV)
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from(DEFAULT_EXECUTABLE)),
             headless: true,

@@ -19,7 +19,9 @@ use crate::error::StepError;
 use crate::runtime::Runtime;
 use crate::steps::json::{from_json, to_json};
 use crate::steps::option;
-use crate::validation::{DecisionRecord, TaskStatus, VALIDATION_QUEUE, ValidationTask, task_path};
+use crate::validation::{
+    DecisionRecord, TaskStatus, VALIDATION_QUEUE, ValidationTask, document_name, task_path,
+};
 use crate::work_queue::WorkQueue;
 
 /// Fields read with less confidence go to a person unless the script says otherwise.
@@ -295,7 +297,7 @@ pub(crate) fn register(reg: &mut Registrar<'_>, rt: &Arc<Runtime>) {
                 task.write(&path).map_err(|error| StepError::invalid(error.to_string()))?;
                 if let Some(queues) = runtime.work_queue.as_deref() {
                     let item: NewQueueItem = serde_json::from_value(json!({
-                        "reference": file_name(document),
+                        "reference": document_name(document),
                         "payload": serde_json::to_value(&task)?,
                     }))?;
                     let (id, _) = queues
@@ -388,15 +390,6 @@ pub(crate) fn register(reg: &mut Registrar<'_>, rt: &Arc<Runtime>) {
     );
 }
 
-/// The queue reference of a document: its file name.
-fn file_name(document: &str) -> String {
-    Path::new(document)
-        .file_name()
-        .map_or(document.to_owned(), |name| {
-            name.to_string_lossy().into_owned()
-        })
-}
-
 /// The task with the decision a person recorded on the control plane; `None` while nobody
 /// decided, when there is no item, or when the item was for another file of the same name (a
 /// different size), so the local task file is read instead.
@@ -407,7 +400,7 @@ fn decided_on_control_plane(
 ) -> Result<Option<ValidationTask>, StepError> {
     let failed = |error: String| StepError::invalid(format!("{VALIDATION_QUEUE}: {error}"));
     let Some(found) = queues
-        .find(VALIDATION_QUEUE, &file_name(document))
+        .find(VALIDATION_QUEUE, &document_name(document))
         .map_err(|error| failed(error.to_string()))?
     else {
         return Ok(None);

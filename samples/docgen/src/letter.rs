@@ -134,15 +134,10 @@ fn lines(kind: LetterKind, zh: bool, rng: &mut fastrand::Rng) -> Vec<(String, f3
                 let cents = i64::from(rng.u32(2_000..300_000)) * sign;
                 balance += cents;
                 let day = rng.u32(1..=28);
-                let shown = money(cents.abs(), ',', '.');
-                let signed = if sign < 0 {
-                    format!("-{shown}")
-                } else {
-                    format!("+{shown}")
-                };
                 lines.push(body(&format!(
-                    "{day:02} {} {what} {signed}",
-                    &EN_MONTHS[month - 1][..3]
+                    "{day:02} {} {what} {}",
+                    &EN_MONTHS[month - 1][..3],
+                    signed_money(cents)
                 )));
             }
             lines.push(body(&format!(
@@ -185,21 +180,22 @@ fn lines(kind: LetterKind, zh: bool, rng: &mut fastrand::Rng) -> Vec<(String, f3
             for (what, sign) in [("超市消费", -1), ("工资", 1), ("房租", -1)] {
                 let cents = i64::from(rng.u32(2_000..300_000)) * sign;
                 balance += cents;
-                let shown = money(cents.abs(), ',', '.');
-                let signed = if sign < 0 {
-                    format!("-{shown}")
-                } else {
-                    format!("+{shown}")
-                };
                 lines.push(body(&format!(
-                    "{month}月{}日 {what} {signed}",
-                    rng.u32(1..=28)
+                    "{month}月{}日 {what} {}",
+                    rng.u32(1..=28),
+                    signed_money(cents)
                 )));
             }
             lines.push(body(&format!("期末余额：{}", money(balance, ',', '.'))));
             lines
         }
     }
+}
+
+/// A statement entry's amount with its sign: `+1,234.56`, `-20.00`.
+fn signed_money(cents: i64) -> String {
+    let sign = if cents < 0 { '-' } else { '+' };
+    format!("{sign}{}", money(cents.abs(), ',', '.'))
 }
 
 /// Writes one letter of `kind` in `lang` (`en` or `zh`) as `<id>.png` and `<id>.pdf`.
