@@ -84,10 +84,8 @@ pub fn event_value(log: &Log, event: usize, key: &str) -> Option<String> {
         _ => {}
     }
     let key = log.strings.get(key)?;
-    log.event_attributes(event)
-        .iter()
-        .find(|attribute| attribute.key == key)
-        .map(|attribute| attribute.value.display(&log.strings))
+    log.event_attribute(event, key)
+        .map(|value| value.display(&log.strings))
 }
 
 fn case_value(log: &Log, case: usize, key: &str) -> Option<String> {

@@ -10,6 +10,7 @@
 //! the log plus [`Diagnostic`]s, or a typed error.
 
 pub mod analysis;
+mod attribute_store;
 pub mod bpmn;
 pub mod conformance;
 pub mod diagnostic;

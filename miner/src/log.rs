@@ -8,8 +8,9 @@
 use rustc_hash::FxHashMap;
 use std::ops::Range;
 
+use crate::attribute_store::AttributeStore;
 use crate::intern::{Interner, Sym};
-use crate::value::Attribute;
+use crate::value::{Attribute, Value};
 
 /// "No value" in the interned optional columns (lifecycle, resource).
 pub const NONE: Sym = Sym::MAX;
@@ -51,7 +52,7 @@ pub struct Log {
     start_time: Option<Vec<Option<i64>>>,
     lifecycle: Vec<Sym>,
     resource: Vec<Sym>,
-    event_attributes: Vec<Vec<Attribute>>,
+    event_attributes: AttributeStore,
 }
 
 impl Log {
@@ -128,8 +129,15 @@ impl Log {
         (sym != NONE).then(|| self.strings.resolve(sym))
     }
 
-    pub fn event_attributes(&self, event: usize) -> &[Attribute] {
-        &self.event_attributes[event]
+    /// The attributes of `event` beyond the standard columns, in the order they were
+    /// imported. They are rebuilt from the attribute columns on every call.
+    pub fn event_attributes(&self, event: usize) -> Vec<Attribute> {
+        self.event_attributes.get(event)
+    }
+
+    /// The value of one attribute of `event`.
+    pub fn event_attribute(&self, event: usize, key: Sym) -> Option<Value> {
+        self.event_attributes.value(event, key)
     }
 
     /// A new log with only the events `keep` accepts; cases left empty disappear. Event
@@ -140,6 +148,7 @@ impl Log {
             strings: self.strings.clone(),
             meta: self.meta.clone(),
             start_time: self.start_time.as_ref().map(|_| Vec::new()),
+            event_attributes: AttributeStore::with_keys_of(&self.event_attributes),
             case_offsets: vec![0],
             ..Log::default()
         };
@@ -157,8 +166,9 @@ impl Log {
                 }
                 out.lifecycle.push(self.lifecycle[event]);
                 out.resource.push(self.resource[event]);
+                let at = out.activity.len() - 1;
                 out.event_attributes
-                    .push(self.event_attributes[event].clone());
+                    .copy_event(at, &self.event_attributes, event);
             }
             if out.activity.len() > before {
                 out.case_ids.push(self.case_ids[case].clone());
@@ -202,6 +212,9 @@ pub struct NewEvent {
 pub struct LogBuilder {
     log: Log,
     case_index: FxHashMap<Box<str>, u32>,
+    /// The case of the previous [`LogBuilder::case`] call: exports are usually grouped by
+    /// case, and one comparison is cheaper than hashing every row's case id.
+    last_case: Option<(String, u32)>,
     event_case: Vec<u32>,
     /// UTC microseconds, [`MISSING_TIME`] where the source had none.
     times: Vec<i64>,
@@ -229,13 +242,25 @@ impl LogBuilder {
     /// The case named `id`, created on first sight. Two traces with the same name become one
     /// case, as in pm4py, where the case is just a column value.
     pub fn case(&mut self, id: &str) -> u32 {
-        if let Some(&case) = self.case_index.get(id) {
-            return case;
+        if let Some((last_id, case)) = &self.last_case
+            && last_id == id
+        {
+            return *case;
         }
-        let case = self.log.case_ids.len() as u32;
-        self.log.case_ids.push(id.into());
-        self.log.case_attributes.push(Vec::new());
-        self.case_index.insert(id.into(), case);
+        let case = match self.case_index.get(id) {
+            Some(&case) => case,
+            None => {
+                let case = self.log.case_ids.len() as u32;
+                self.log.case_ids.push(id.into());
+                self.log.case_attributes.push(Vec::new());
+                self.case_index.insert(id.into(), case);
+                case
+            }
+        };
+        let (last_id, last_case) = self.last_case.get_or_insert_with(Default::default);
+        last_id.clear();
+        last_id.push_str(id);
+        *last_case = case;
         case
     }
 
@@ -247,7 +272,10 @@ impl LogBuilder {
         self.event_case.len()
     }
 
-    pub fn push(&mut self, case: u32, mut event: NewEvent) {
+    pub fn push(&mut self, case: u32, event: NewEvent) {
+        self.log
+            .event_attributes
+            .push(self.event_case.len(), event.attributes);
         self.event_case.push(case);
         self.log.activity.push(event.activity);
         self.times.push(event.time.unwrap_or(MISSING_TIME));
@@ -262,10 +290,6 @@ impl LogBuilder {
         }
         self.log.lifecycle.push(event.lifecycle.unwrap_or(NONE));
         self.log.resource.push(event.resource.unwrap_or(NONE));
-        // A growing Vec keeps room for four attributes; per event, that slack was most of the
-        // memory of a large CSV import.
-        event.attributes.shrink_to_fit();
-        self.log.event_attributes.push(event.attributes);
     }
 
     /// Groups events by case (first-seen case order), fills missing timestamps and stably
@@ -278,7 +302,7 @@ impl LogBuilder {
         let LogBuilder {
             mut log,
             event_case,
-            times,
+            mut times,
             any_start_time,
             start_times,
             ..
@@ -299,7 +323,7 @@ impl LogBuilder {
         }
         drop(event_case);
         drop(next);
-        let mut filled = vec![0i64; times.len()];
+        // Missing timestamps are filled in place: each event's slot is read, then written.
         for case in 0..num_cases {
             let segment = &mut order[offsets[case] as usize..offsets[case + 1] as usize];
             let mut previous = segment
@@ -308,25 +332,25 @@ impl LogBuilder {
                 .find(|&time| time != MISSING_TIME)
                 .unwrap_or(0);
             for &event in segment.iter() {
-                let time = times[event as usize];
-                if time != MISSING_TIME {
-                    previous = time;
+                let time = &mut times[event as usize];
+                if *time == MISSING_TIME {
+                    *time = previous;
+                } else {
+                    previous = *time;
                 }
-                filled[event as usize] = previous;
             }
-            segment.sort_by_key(|&event| filled[event as usize]);
+            segment.sort_by_key(|&event| times[event as usize]);
         }
-        drop(times);
 
         // Every column is permuted in place, so the import never holds two copies of it.
         let mut done = vec![false; order.len()];
-        permute(&mut filled, &order, &mut done);
-        log.time = filled;
+        permute(&mut times, &order, &mut done);
+        log.time = times;
         permute(&mut log.activity, &order, &mut done);
         permute(&mut log.time_offset, &order, &mut done);
         permute(&mut log.lifecycle, &order, &mut done);
         permute(&mut log.resource, &order, &mut done);
-        permute(&mut log.event_attributes, &order, &mut done);
+        log.event_attributes.permute(&order, &mut done);
         if any_start_time {
             let mut start_times = start_times;
             permute(&mut start_times, &order, &mut done);
@@ -350,7 +374,7 @@ impl LogBuilder {
 
 /// Reorders `values` so that position `i` holds what was at `order[i]`, following the
 /// permutation's cycles with swaps (no second buffer). `done` is scratch space of equal length.
-fn permute<T>(values: &mut [T], order: &[u32], done: &mut [bool]) {
+pub(crate) fn permute<T>(values: &mut [T], order: &[u32], done: &mut [bool]) {
     done.fill(false);
     for start in 0..values.len() {
         if done[start] {

@@ -130,7 +130,7 @@ pub fn write(log: &Log, mut out: impl Write) -> io::Result<()> {
                 string(out, 3, "org:resource", resource)?;
             }
             for attribute in log.event_attributes(event) {
-                write_attribute(out, &log.strings, attribute, 3)?;
+                write_attribute(out, &log.strings, &attribute, 3)?;
             }
             writeln!(out, "\t\t</event>")?;
         }
