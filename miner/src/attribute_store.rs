@@ -108,16 +108,19 @@ impl AttributeStore {
         }
     }
 
-    /// Stores the attributes of `event`. Events arrive in increasing order, each once.
-    pub(crate) fn push(&mut self, event: usize, attributes: Vec<Attribute>) {
+    /// Stores the attributes of `event` and leaves `attributes` empty (keeping its capacity
+    /// when the columns took them, so an importer can reuse it). Events arrive in increasing
+    /// order, each once.
+    pub(crate) fn push(&mut self, event: usize, attributes: &mut Vec<Attribute>) {
         if attributes.is_empty() {
             return;
         }
-        if !self.fits_columns(&attributes) {
-            self.irregular.insert(event as u32, attributes);
+        if !self.fits_columns(attributes) {
+            self.irregular
+                .insert(event as u32, std::mem::take(attributes));
             return;
         }
-        for attribute in &attributes {
+        for attribute in attributes.drain(..) {
             let index = match self.column_of.get(&attribute.key) {
                 Some(&index) => index,
                 None => {
@@ -263,7 +266,7 @@ mod tests {
         ];
         let mut store = AttributeStore::default();
         for (event, attributes) in events.iter().enumerate() {
-            store.push(event, attributes.clone());
+            store.push(event, &mut attributes.clone());
         }
         for (event, attributes) in events.iter().enumerate() {
             let read = store.get(event);
@@ -284,12 +287,12 @@ mod tests {
     #[test]
     fn permuting_moves_columns_and_irregular_events_together() {
         let mut store = AttributeStore::default();
-        store.push(0, vec![attribute(1, Value::Int(0))]);
+        store.push(0, &mut vec![attribute(1, Value::Int(0))]);
         store.push(
             1,
-            vec![attribute(1, Value::Int(1)), attribute(1, Value::Int(1))],
+            &mut vec![attribute(1, Value::Int(1)), attribute(1, Value::Int(1))],
         );
-        store.push(2, vec![attribute(2, Value::Int(2))]);
+        store.push(2, &mut vec![attribute(2, Value::Int(2))]);
         store.permute(&[2, 0, 1], &mut [false; 3]);
         assert_eq!(store.get(0), [attribute(2, Value::Int(2))]);
         assert_eq!(store.get(1), [attribute(1, Value::Int(0))]);

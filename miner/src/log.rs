@@ -272,10 +272,16 @@ impl LogBuilder {
         self.event_case.len()
     }
 
-    pub fn push(&mut self, case: u32, event: NewEvent) {
+    pub fn push(&mut self, case: u32, mut event: NewEvent) {
+        self.push_reusing(case, &mut event);
+    }
+
+    /// [`LogBuilder::push`] that leaves `event.attributes` empty but allocated, so an importer
+    /// reading millions of rows can refill the same list.
+    pub fn push_reusing(&mut self, case: u32, event: &mut NewEvent) {
         self.log
             .event_attributes
-            .push(self.event_case.len(), event.attributes);
+            .push(self.event_case.len(), &mut event.attributes);
         self.event_case.push(case);
         self.log.activity.push(event.activity);
         self.times.push(event.time.unwrap_or(MISSING_TIME));

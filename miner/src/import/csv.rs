@@ -260,7 +260,7 @@ fn read_delimited(
     let mut styles: Option<(DateStyle, Option<DateStyle>)> = None;
     let mut record = ::csv::StringRecord::new();
     let mut row = 0u64;
-    let mut case_seen: Vec<bool> = Vec::new();
+    let mut scratch = RowScratch::default();
     loop {
         let more = csv
             .read_record(&mut record)
@@ -297,7 +297,7 @@ fn read_delimited(
                 context.add(
                     &mut builder,
                     &mut diagnostics,
-                    &mut case_seen,
+                    &mut scratch,
                     pending_row,
                     &pending_record,
                     &mapped,
@@ -323,13 +323,21 @@ fn read_delimited(
         context.add(
             &mut builder,
             &mut diagnostics,
-            &mut case_seen,
+            &mut scratch,
             row,
             &record,
             &mapped,
         );
     }
     Ok((builder.finish(), diagnostics))
+}
+
+/// What rows share: which cases already had a row (case attributes are read from the first),
+/// and one event whose attribute list is refilled for every row instead of allocated.
+#[derive(Default)]
+struct RowScratch {
+    case_seen: Vec<bool>,
+    event: NewEvent,
 }
 
 struct RowContext<'a> {
@@ -355,7 +363,7 @@ impl RowContext<'_> {
         &self,
         builder: &mut LogBuilder,
         diagnostics: &mut Vec<Diagnostic>,
-        case_seen: &mut Vec<bool>,
+        scratch: &mut RowScratch,
         row: u64,
         record: &::csv::StringRecord,
         mapped: &dyn Fn(usize) -> bool,
@@ -426,12 +434,14 @@ impl RowContext<'_> {
             _ => None,
         };
         let case = builder.case(case_id);
+        let case_seen = &mut scratch.case_seen;
         if case_seen.len() <= case as usize {
             case_seen.resize(case as usize + 1, false);
         }
         let first_row_of_case = !case_seen[case as usize];
         case_seen[case as usize] = true;
-        let mut attributes = Vec::new();
+        let event = &mut scratch.event;
+        let attributes = &mut event.attributes;
         let mut case_attributes = Vec::new();
         for (index, text) in record.iter().enumerate() {
             if mapped(index) || text.is_empty() {
@@ -459,19 +469,14 @@ impl RowContext<'_> {
         let lifecycle = optional(builder, columns.lifecycle);
         let resource = optional(builder, columns.resource);
         let activity = builder.activities().intern(activity);
-        builder.push(
-            case,
-            NewEvent {
-                activity,
-                time: timestamp.map(|instant| instant.micros),
-                time_offset: timestamp
-                    .and_then(|instant| instant.offset_secs)
-                    .unwrap_or(0),
-                start_time,
-                lifecycle,
-                resource,
-                attributes,
-            },
-        );
+        event.activity = activity;
+        event.time = timestamp.map(|instant| instant.micros);
+        event.time_offset = timestamp
+            .and_then(|instant| instant.offset_secs)
+            .unwrap_or(0);
+        event.start_time = start_time;
+        event.lifecycle = lifecycle;
+        event.resource = resource;
+        builder.push_reusing(case, event);
     }
 }
