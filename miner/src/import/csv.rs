@@ -8,6 +8,7 @@
 use std::io::{BufRead, Read};
 
 use crate::diagnostic::{Diagnostic, Location};
+use crate::import::csv_rows::Rows;
 use crate::import::{ImportError, Imported};
 use crate::intern::Sym;
 use crate::log::{LogBuilder, NewEvent};
@@ -125,7 +126,7 @@ struct Columns {
 /// Reads CSV text. A header that lacks a case, activity or timestamp column is an error that
 /// lists the columns found (the usual sign of a wrong delimiter).
 pub fn read(
-    mut reader: impl BufRead,
+    mut reader: impl BufRead + Send,
     file: &str,
     options: &CsvOptions,
 ) -> Result<Imported, ImportError> {
@@ -171,7 +172,7 @@ fn csv_error(
 }
 
 fn read_delimited(
-    reader: impl Read,
+    reader: impl Read + Send,
     file: &str,
     options: &CsvOptions,
     delimiter: u8,
@@ -258,78 +259,83 @@ fn read_delimited(
     // Rows are buffered until the date format is known from a sample of values.
     let mut pending: Vec<(u64, ::csv::StringRecord)> = Vec::new();
     let mut styles: Option<(DateStyle, Option<DateStyle>)> = None;
-    let mut record = ::csv::StringRecord::new();
-    let mut row = 0u64;
-    let mut scratch = RowScratch::default();
-    loop {
-        let more = csv
-            .read_record(&mut record)
-            .map_err(|error| csv_error(file, row + 1, None, error.to_string()))?;
-        if more {
-            row += 1;
-            if styles.is_none() {
-                pending.push((row, record.clone()));
-                if pending.len() < DATE_SAMPLES {
-                    continue;
+    std::thread::scope(|scope| {
+        let mut rows = Rows::spawn(scope, csv);
+        let mut record = ::csv::StringRecord::new();
+        let mut row = 0u64;
+        let mut scratch = RowScratch::default();
+        loop {
+            let more = rows
+                .read_record(&mut record)
+                .map_err(|message| csv_error(file, row + 1, None, message))?;
+            if more {
+                row += 1;
+                if styles.is_none() {
+                    pending.push((row, record.clone()));
+                    if pending.len() < DATE_SAMPLES {
+                        continue;
+                    }
                 }
             }
-        }
-        if styles.is_none() {
-            let style_of = |column: usize, chosen: Option<DateStyle>| {
-                chosen.or_else(|| {
-                    time::detect_style(pending.iter().filter_map(|(_, record)| record.get(column)))
-                })
-            };
-            let end = style_of(columns.timestamp, options.date_style).unwrap_or(DateStyle::Iso);
-            let start = columns
-                .start
-                .map(|column| style_of(column, options.date_style).unwrap_or(DateStyle::Iso));
-            styles = Some((end, start));
-            for (pending_row, pending_record) in std::mem::take(&mut pending) {
-                let context = RowContext {
-                    file,
-                    headers: &headers,
-                    columns: &columns,
-                    keys: &keys,
-                    is_case_column: &is_case_column,
-                    styles: (end, start),
+            if styles.is_none() {
+                let style_of = |column: usize, chosen: Option<DateStyle>| {
+                    chosen.or_else(|| {
+                        time::detect_style(
+                            pending.iter().filter_map(|(_, record)| record.get(column)),
+                        )
+                    })
                 };
-                context.add(
-                    &mut builder,
-                    &mut diagnostics,
-                    &mut scratch,
-                    pending_row,
-                    &pending_record,
-                    &mapped,
-                );
+                let end = style_of(columns.timestamp, options.date_style).unwrap_or(DateStyle::Iso);
+                let start = columns
+                    .start
+                    .map(|column| style_of(column, options.date_style).unwrap_or(DateStyle::Iso));
+                styles = Some((end, start));
+                for (pending_row, pending_record) in std::mem::take(&mut pending) {
+                    let context = RowContext {
+                        file,
+                        headers: &headers,
+                        columns: &columns,
+                        keys: &keys,
+                        is_case_column: &is_case_column,
+                        styles: (end, start),
+                    };
+                    context.add(
+                        &mut builder,
+                        &mut diagnostics,
+                        &mut scratch,
+                        pending_row,
+                        &pending_record,
+                        &mapped,
+                    );
+                }
+                if !more {
+                    break;
+                }
+                continue;
             }
             if !more {
                 break;
             }
-            continue;
+            let Some((end, start)) = styles else { break };
+            let context = RowContext {
+                file,
+                headers: &headers,
+                columns: &columns,
+                keys: &keys,
+                is_case_column: &is_case_column,
+                styles: (end, start),
+            };
+            context.add(
+                &mut builder,
+                &mut diagnostics,
+                &mut scratch,
+                row,
+                &record,
+                &mapped,
+            );
         }
-        if !more {
-            break;
-        }
-        let Some((end, start)) = styles else { break };
-        let context = RowContext {
-            file,
-            headers: &headers,
-            columns: &columns,
-            keys: &keys,
-            is_case_column: &is_case_column,
-            styles: (end, start),
-        };
-        context.add(
-            &mut builder,
-            &mut diagnostics,
-            &mut scratch,
-            row,
-            &record,
-            &mapped,
-        );
-    }
-    Ok((builder.finish(), diagnostics))
+        Ok((builder.finish(), diagnostics))
+    })
 }
 
 /// What rows share: which cases already had a row (case attributes are read from the first),

@@ -2,6 +2,7 @@
 //! [`ImportError`] that names where the input went wrong. None of them panics on bad input.
 
 pub mod csv;
+mod csv_rows;
 pub mod jsonl;
 pub mod xes;
 
@@ -299,7 +300,7 @@ pub fn import_path(
 
 fn read_format(
     format: Format,
-    reader: impl BufRead,
+    reader: impl BufRead + Send,
     options: &ImportOptions,
     file_name: &str,
     path: &Path,
