@@ -117,6 +117,31 @@ fn csv_bad_date_names_row_and_column() {
 }
 
 #[test]
+fn csv_invalid_utf8_past_the_first_batches_names_its_row() {
+    // Records are parsed on a second thread in batches of 4,096; an error in a later batch
+    // must still name its own row.
+    let mut valid = b"case,activity,timestamp\n".to_vec();
+    for row in 1..=9_999 {
+        valid.extend_from_slice(format!("c{},a,2020-01-01 10:00:00\n", row % 7).as_bytes());
+    }
+    let mut broken = valid.clone();
+    broken.extend_from_slice(b"c1,\xff\xfe,2020-01-01 10:00:00\nc1,b,2020-01-01 10:00:00\n");
+    let read =
+        |bytes: &[u8]| flowbot_miner::import::csv::read(bytes, "big.csv", &CsvOptions::default());
+    let error = read(&broken).unwrap_err().to_string();
+    assert!(
+        error.contains("big.csv") && error.contains("row 10000"),
+        "{error}"
+    );
+
+    let (log, diagnostics) = read(&valid).unwrap();
+    assert_eq!(
+        (log.num_events(), log.num_cases(), diagnostics.len()),
+        (9_999, 7, 0)
+    );
+}
+
+#[test]
 fn wrong_delimiter_error_lists_the_columns() {
     let text = "case;activity;timestamp\n1;a;2020-01-01\n";
     let options = CsvOptions {
