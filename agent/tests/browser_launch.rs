@@ -56,3 +56,16 @@ fn every_disabled_feature_reaches_chromium_in_one_switch() {
         assert!(features.contains(&feature), "{feature} in {features:?}");
     }
 }
+
+#[test]
+fn chromium_starts_without_a_window_of_its_own() {
+    // Its first window would show the new-tab page, which Debian's chromium sends to the
+    // default search engine's site; the bot's tab is made over CDP instead.
+    let arguments = chromium_arguments();
+    assert!(
+        arguments
+            .iter()
+            .any(|argument| argument == "--no-startup-window"),
+        "{arguments:?}"
+    );
+}

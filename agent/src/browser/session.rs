@@ -167,6 +167,11 @@ impl Session {
                 "disable-domain-reliability",
                 "no-default-browser-check",
                 "no-pings",
+                // Chromium's own first window would show the new-tab page, which Debian's
+                // chromium sends to its default search engine's site (a second renderer
+                // competing with the bot's tab for the CPU at start-up); the bot's tab is
+                // made over CDP instead, as Playwright does.
+                "no-startup-window",
             ])
             // A key and value, not one string: chromiumoxide then merges it with the
             // `--disable-features` it adds itself, and chromium keeps only the last of two.
@@ -293,7 +298,6 @@ impl Session {
     }
 
     /// Picks up tabs the page opened itself (popups, `target=_blank`): pages with an opener.
-    /// Chromium's own first window is not one of them and stays out of the list.
     pub(crate) fn refresh_tabs(&mut self) -> Result<(), BrowserError> {
         let browser = self.browser()?;
         let pages = self.rt.block_on(browser.pages()).map_err(cdp_error)?;
