@@ -52,6 +52,8 @@ fn every_disabled_feature_reaches_chromium_in_one_switch() {
         "OptimizationHints",
         "MediaRouter",
         "AutofillServerCommunication",
+        "NetworkTimeServiceQuerying",
+        "PreconnectToSearch",
     ] {
         assert!(features.contains(&feature), "{feature} in {features:?}");
     }

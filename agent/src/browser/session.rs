@@ -29,7 +29,9 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Chromium features turned off. No back-forward cache: `back()` is then an ordinary
 /// navigation that reports its start and end like any other. The rest keep chromium off the
 /// network: no translation, optimisation hints, media router, autofill or certificate
-/// transparency look-ups, no feed suggestions.
+/// transparency look-ups, no feed suggestions, and none of the start-up requests Playwright
+/// also turns off (network time from clients2.google.com, a preconnect to the default search
+/// engine, AI-mode eligibility from www.google.com).
 const DISABLED_FEATURES: &[&str] = &[
     "BackForwardCache",
     "TranslateUI",
@@ -39,6 +41,9 @@ const DISABLED_FEATURES: &[&str] = &[
     "AutofillServerCommunication",
     "CertificateTransparencyComponentUpdater",
     "InterestFeedContentSuggestions",
+    "NetworkTimeServiceQuerying",
+    "PreconnectToSearch",
+    "AimEnabled",
 ];
 
 /// How to start the browser.
