@@ -26,6 +26,26 @@ pub(crate) const DEFAULT_EXECUTABLE: &str = "/usr/bin/chromium";
 pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Chromium features turned off. No back-forward cache: `back()` is then an ordinary
+/// navigation that reports its start and end like any other. The rest keep chromium off the
+/// network: no translation, optimisation hints, media router, autofill or certificate
+/// transparency look-ups, no feed suggestions, and none of the start-up requests Playwright
+/// also turns off (network time from clients2.google.com, a preconnect to the default search
+/// engine, AI-mode eligibility from www.google.com).
+const DISABLED_FEATURES: &[&str] = &[
+    "BackForwardCache",
+    "TranslateUI",
+    "Translate",
+    "OptimizationHints",
+    "MediaRouter",
+    "AutofillServerCommunication",
+    "CertificateTransparencyComponentUpdater",
+    "InterestFeedContentSuggestions",
+    "NetworkTimeServiceQuerying",
+    "PreconnectToSearch",
+    "AimEnabled",
+];
+
 /// How to start the browser.
 #[derive(Debug, Clone)]
 pub(crate) struct LaunchOptions {
@@ -143,18 +163,24 @@ impl Session {
             .window_size(options.width, options.height)
             .launch_timeout(Duration::from_secs(20))
             .request_timeout(Duration::from_secs(30))
-            // No back-forward cache: `back()` is then an ordinary navigation that reports its
-            // start and end like any other.
-            // Off the network unless the bot goes there: no updates, sync, safe-browsing pings,
-            // translation or autofill look-ups.
+            // Off the network unless the bot goes there: no component updates, reliability
+            // reports or pings (chromiumoxide's defaults add no sync and no background
+            // networking; DISABLED_FEATURES the rest).
             .args([
                 "disable-gpu",
                 "disable-component-update",
                 "disable-domain-reliability",
                 "no-default-browser-check",
                 "no-pings",
-                "disable-features=BackForwardCache,TranslateUI,Translate,OptimizationHints,MediaRouter,AutofillServerCommunication,CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions",
-            ]);
+                // Chromium's own first window would show the new-tab page, which Debian's
+                // chromium sends to its default search engine's site (a second renderer
+                // competing with the bot's tab for the CPU at start-up); the bot's tab is
+                // made over CDP instead, as Playwright does.
+                "no-startup-window",
+            ])
+            // A key and value, not one string: chromiumoxide then merges it with the
+            // `--disable-features` it adds itself, and chromium keeps only the last of two.
+            .arg(("disable-features", DISABLED_FEATURES.join(",").as_str()));
         if !options.headless {
             builder = builder.with_head();
         }
@@ -277,7 +303,6 @@ impl Session {
     }
 
     /// Picks up tabs the page opened itself (popups, `target=_blank`): pages with an opener.
-    /// Chromium's own first window is not one of them and stays out of the list.
     pub(crate) fn refresh_tabs(&mut self) -> Result<(), BrowserError> {
         let browser = self.browser()?;
         let pages = self.rt.block_on(browser.pages()).map_err(cdp_error)?;
