@@ -118,7 +118,7 @@ fn csv_bad_date_names_row_and_column() {
 
 #[test]
 fn csv_invalid_utf8_past_the_first_batches_names_its_row() {
-    // Records are parsed on a second thread in batches of 4,096; an error in a later batch
+    // Records are parsed on a second thread in batches (of 256); an error in a later batch
     // must still name its own row.
     let mut valid = b"case,activity,timestamp\n".to_vec();
     for row in 1..=9_999 {

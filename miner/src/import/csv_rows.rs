@@ -11,9 +11,10 @@ use std::thread::Scope;
 
 use ::csv::StringRecord;
 
-/// Records per batch: large enough that the channel costs nothing per record, small enough
-/// that the first rows arrive at once.
-const BATCH: usize = 4096;
+/// Records per batch: large enough that the channel costs little per record, small enough
+/// that a batch is still in the caches when the importer reads it (measured on the 5M-row
+/// log: 4,096 took 2.5–3.3 s, 256 took 2.0–2.3 s, 64 took 2.1–2.9 s).
+const BATCH: usize = 256;
 
 /// Batches in flight between the threads.
 const IN_FLIGHT: usize = 4;
