@@ -89,6 +89,9 @@ pub(crate) struct AttributeStore {
     column_of: FxHashMap<Sym, usize>,
     /// Events whose attributes the columns cannot hold; their column cells stay missing.
     irregular: FxHashMap<u32, Vec<Attribute>>,
+    /// The keys of the last event the columns took, and their columns: CSV rows and most XES
+    /// events repeat them, and comparing keys is cheaper than looking each one up.
+    last_keys: Vec<(Sym, usize)>,
 }
 
 impl AttributeStore {
@@ -105,6 +108,7 @@ impl AttributeStore {
                 .collect(),
             column_of: other.column_of.clone(),
             irregular: FxHashMap::default(),
+            last_keys: Vec::new(),
         }
     }
 
@@ -115,11 +119,29 @@ impl AttributeStore {
         if attributes.is_empty() {
             return;
         }
+        let same_keys = attributes.len() == self.last_keys.len()
+            && attributes
+                .iter()
+                .zip(&self.last_keys)
+                .all(|(attribute, &(key, _))| attribute.key == key);
+        if same_keys
+            && attributes.iter().all(|attribute| {
+                attribute.children.is_empty() && Cell::of(&attribute.value).is_some()
+            })
+        {
+            for (attribute, &(_, index)) in attributes.drain(..).zip(&self.last_keys) {
+                if let Some(cell) = Cell::of(&attribute.value) {
+                    self.columns[index].set(event, cell);
+                }
+            }
+            return;
+        }
         if !self.fits_columns(attributes) {
             self.irregular
                 .insert(event as u32, std::mem::take(attributes));
             return;
         }
+        self.last_keys.clear();
         for attribute in attributes.drain(..) {
             let index = match self.column_of.get(&attribute.key) {
                 Some(&index) => index,
@@ -135,6 +157,7 @@ impl AttributeStore {
             if let Some(cell) = Cell::of(&attribute.value) {
                 self.columns[index].set(event, cell);
             }
+            self.last_keys.push((attribute.key, index));
         }
     }
 

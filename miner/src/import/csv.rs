@@ -247,14 +247,17 @@ fn read_delimited(
         .iter()
         .map(|header| header.starts_with("case:"))
         .collect();
-    let mapped = |index: usize| {
-        index == columns.case
-            || index == columns.activity
-            || index == columns.timestamp
-            || Some(index) == columns.start
-            || Some(index) == columns.resource
-            || Some(index) == columns.lifecycle
-    };
+    // Whether each column feeds a standard field (and so is not an attribute).
+    let mapped: Vec<bool> = (0..headers.len())
+        .map(|index| {
+            index == columns.case
+                || index == columns.activity
+                || index == columns.timestamp
+                || Some(index) == columns.start
+                || Some(index) == columns.resource
+                || Some(index) == columns.lifecycle
+        })
+        .collect();
 
     // Rows are buffered until the date format is known from a sample of values.
     let mut pending: Vec<(u64, ::csv::StringRecord)> = Vec::new();
@@ -372,7 +375,7 @@ impl RowContext<'_> {
         scratch: &mut RowScratch,
         row: u64,
         record: &::csv::StringRecord,
-        mapped: &dyn Fn(usize) -> bool,
+        mapped: &[bool],
     ) {
         let columns = self.columns;
         if record.len() != self.headers.len() {
@@ -450,7 +453,7 @@ impl RowContext<'_> {
         let attributes = &mut event.attributes;
         let mut case_attributes = Vec::new();
         for (index, text) in record.iter().enumerate() {
-            if mapped(index) || text.is_empty() {
+            if mapped[index] || text.is_empty() {
                 continue;
             }
             if self.is_case_column[index] {
