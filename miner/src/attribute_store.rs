@@ -288,7 +288,10 @@ mod tests {
             vec![attribute(1, Value::Id(3)), attribute(7, Value::Str(8))],
             // The previous keys again: once straight to the columns, once with a list.
             vec![attribute(1, Value::Int(4)), attribute(7, Value::Str(5))],
-            vec![attribute(1, Value::List(vec![])), attribute(7, Value::Str(5))],
+            vec![
+                attribute(1, Value::List(vec![])),
+                attribute(7, Value::Str(5)),
+            ],
         ];
         let mut store = AttributeStore::default();
         for (event, attributes) in events.iter().enumerate() {
