@@ -262,6 +262,14 @@ fn read_delimited(
     // Rows are buffered until the date format is known from a sample of values.
     let mut pending: Vec<(u64, ::csv::StringRecord)> = Vec::new();
     let mut styles: Option<(DateStyle, Option<DateStyle>)> = None;
+    let context = |styles| RowContext {
+        file,
+        headers: &headers,
+        columns: &columns,
+        keys: &keys,
+        is_case_column: &is_case_column,
+        styles,
+    };
     std::thread::scope(|scope| {
         let mut rows = Rows::spawn(scope, csv);
         let mut record = ::csv::StringRecord::new();
@@ -294,15 +302,7 @@ fn read_delimited(
                     .map(|column| style_of(column, options.date_style).unwrap_or(DateStyle::Iso));
                 styles = Some((end, start));
                 for (pending_row, pending_record) in std::mem::take(&mut pending) {
-                    let context = RowContext {
-                        file,
-                        headers: &headers,
-                        columns: &columns,
-                        keys: &keys,
-                        is_case_column: &is_case_column,
-                        styles: (end, start),
-                    };
-                    context.add(
+                    context((end, start)).add(
                         &mut builder,
                         &mut diagnostics,
                         &mut scratch,
@@ -319,16 +319,8 @@ fn read_delimited(
             if !more {
                 break;
             }
-            let Some((end, start)) = styles else { break };
-            let context = RowContext {
-                file,
-                headers: &headers,
-                columns: &columns,
-                keys: &keys,
-                is_case_column: &is_case_column,
-                styles: (end, start),
-            };
-            context.add(
+            let Some(styles) = styles else { break };
+            context(styles).add(
                 &mut builder,
                 &mut diagnostics,
                 &mut scratch,
