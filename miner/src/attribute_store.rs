@@ -207,6 +207,90 @@ impl AttributeStore {
         }
     }
 
+    /// Appends the first `count` events of `other` as events `base..base + count`, with
+    /// `other`'s symbols turned into this log's by `map`.
+    pub(crate) fn append(
+        &mut self,
+        base: usize,
+        mut other: AttributeStore,
+        count: usize,
+        map: &impl Fn(Sym) -> Sym,
+    ) {
+        self.last_keys.clear();
+        for attributes in other.irregular.values_mut() {
+            Attribute::remap_symbols(attributes, map);
+        }
+        let Some(targets) = self.columns_in_order(&other, map) else {
+            // The columns would read `other`'s events back in another key order: one by one.
+            let mut attributes = Vec::new();
+            for event in 0..count {
+                if let Some(mut own) = other.irregular.remove(&(event as u32)) {
+                    self.push(base + event, &mut own);
+                    continue;
+                }
+                for column in &other.columns {
+                    if let Some(value) = column.cell(event).value() {
+                        attributes.push(Attribute::new(column.key, value));
+                    }
+                }
+                Attribute::remap_symbols(&mut attributes, map);
+                self.push(base + event, &mut attributes);
+                attributes.clear();
+            }
+            return;
+        };
+        for (column, target) in other.columns.into_iter().zip(targets) {
+            let cells = &mut self.columns[target].cells;
+            if cells.len() < base {
+                cells.resize(base, Cell::Missing);
+            }
+            cells.extend(column.cells.into_iter().map(|cell| match cell {
+                Cell::Str(sym) => Cell::Str(map(sym)),
+                Cell::Id(sym) => Cell::Id(map(sym)),
+                other => other,
+            }));
+        }
+        for (event, attributes) in other.irregular {
+            self.irregular.insert(base as u32 + event, attributes);
+        }
+    }
+
+    /// This store's column for each of `other`'s columns (created when missing), if they keep
+    /// `other`'s column order, so that appended cells read back in their imported order.
+    fn columns_in_order(
+        &mut self,
+        other: &AttributeStore,
+        map: &impl Fn(Sym) -> Sym,
+    ) -> Option<Vec<usize>> {
+        let mut next_new = self.columns.len();
+        let mut targets = Vec::with_capacity(other.columns.len());
+        for column in &other.columns {
+            let target = self
+                .column_of
+                .get(&map(column.key))
+                .copied()
+                .unwrap_or_else(|| {
+                    next_new += 1;
+                    next_new - 1
+                });
+            if targets.last().is_some_and(|&last| target <= last) {
+                return None;
+            }
+            targets.push(target);
+        }
+        for column in &other.columns[..] {
+            let key = map(column.key);
+            if !self.column_of.contains_key(&key) {
+                self.columns.push(Column {
+                    key,
+                    cells: Vec::new(),
+                });
+                self.column_of.insert(key, self.columns.len() - 1);
+            }
+        }
+        Some(targets)
+    }
+
     /// The attributes of `event`, in the order they were imported.
     pub(crate) fn get(&self, event: usize) -> Vec<Attribute> {
         if let Some(attributes) = self.irregular.get(&(event as u32)) {
@@ -311,6 +395,49 @@ mod tests {
         assert_eq!(store.value(3, 1), Some(Value::Int(1)));
         assert_eq!(store.value(1, 1), None);
         assert_eq!(store.value(0, 42), None);
+    }
+
+    #[test]
+    fn appending_keeps_every_events_attributes_in_order() {
+        // `other`'s symbols are one higher than ours (its string table starts elsewhere).
+        let map = |sym: Sym| sym + 1;
+        let unmapped = |attributes: &[Attribute]| {
+            let mut attributes = attributes.to_vec();
+            Attribute::remap_symbols(&mut attributes, &map);
+            attributes
+        };
+        let ours_events = [vec![attribute(1, Value::Int(0))], vec![]];
+        // Keys 1 and 2 arrive in our column order, then the new key 6; event 2 is irregular.
+        let same_order = [
+            vec![attribute(0, Value::Str(4)), attribute(1, Value::Id(3))],
+            vec![attribute(5, Value::Int(1))],
+            vec![attribute(0, Value::Int(1)), attribute(0, Value::Int(2))],
+        ];
+        // Key 2 before key 1: our columns hold 1 before 2, so events go one by one.
+        let other_order = [
+            vec![attribute(1, Value::Int(3))],
+            vec![attribute(0, Value::Int(4)), attribute(1, Value::Int(5))],
+        ];
+        for theirs_events in [&same_order[..], &other_order[..]] {
+            let mut ours = AttributeStore::default();
+            for (event, attributes) in ours_events.iter().enumerate() {
+                ours.push(event, &mut attributes.clone());
+            }
+            ours.push(
+                2,
+                &mut vec![attribute(1, Value::Int(9)), attribute(2, Value::Int(9))],
+            );
+            let mut theirs = AttributeStore::default();
+            for (event, attributes) in theirs_events.iter().enumerate() {
+                theirs.push(event, &mut attributes.clone());
+            }
+            ours.append(3, theirs, theirs_events.len(), &map);
+            assert_eq!(ours.get(0), ours_events[0]);
+            assert_eq!(ours.get(2).len(), 2);
+            for (event, attributes) in theirs_events.iter().enumerate() {
+                assert_eq!(ours.get(3 + event), unmapped(attributes), "event {event}");
+            }
+        }
     }
 
     #[test]

@@ -5,12 +5,16 @@
 //! are stably sorted by timestamp, ties keeping file order — exactly the order pm4py's
 //! `format_dataframe` produces, which every statistic depends on (Sepsis has 7,526 tie events).
 
-use rustc_hash::FxHashMap;
 use std::ops::Range;
 
 use crate::attribute_store::AttributeStore;
 use crate::intern::{Interner, Sym};
 use crate::value::{Attribute, Value};
+
+mod case_index;
+mod merge;
+
+use case_index::CaseIndex;
 
 /// "No value" in the interned optional columns (lifecycle, resource).
 pub const NONE: Sym = Sym::MAX;
@@ -211,7 +215,7 @@ pub struct NewEvent {
 #[derive(Debug, Default)]
 pub struct LogBuilder {
     log: Log,
-    case_index: FxHashMap<Box<str>, u32>,
+    case_index: CaseIndex,
     /// The case of the previous [`LogBuilder::case`] call: exports are usually grouped by
     /// case, and one comparison is cheaper than hashing every row's case id.
     last_case: Option<(String, u32)>,
@@ -247,13 +251,13 @@ impl LogBuilder {
         {
             return *case;
         }
-        let case = match self.case_index.get(id) {
-            Some(&case) => case,
+        let case = match self.case_index.get(&self.log.case_ids, id) {
+            Some(case) => case,
             None => {
                 let case = self.log.case_ids.len() as u32;
                 self.log.case_ids.push(id.into());
                 self.log.case_attributes.push(Vec::new());
-                self.case_index.insert(id.into(), case);
+                self.case_index.insert(&self.log.case_ids, case);
                 case
             }
         };
@@ -364,16 +368,20 @@ impl LogBuilder {
         }
 
         // Cases without events go; the others keep their first-seen order.
-        let case_ids = std::mem::take(&mut log.case_ids);
-        let case_attributes = std::mem::take(&mut log.case_attributes);
-        log.case_offsets = vec![0];
-        for (case, (id, attributes)) in case_ids.into_iter().zip(case_attributes).enumerate() {
-            if offsets[case + 1] > offsets[case] {
-                log.case_ids.push(id);
-                log.case_attributes.push(attributes);
-                log.case_offsets.push(offsets[case + 1]);
+        if (0..num_cases).any(|case| offsets[case + 1] == offsets[case]) {
+            let case_ids = std::mem::take(&mut log.case_ids);
+            let case_attributes = std::mem::take(&mut log.case_attributes);
+            let mut kept_offsets = vec![0];
+            for (case, (id, attributes)) in case_ids.into_iter().zip(case_attributes).enumerate() {
+                if offsets[case + 1] > offsets[case] {
+                    log.case_ids.push(id);
+                    log.case_attributes.push(attributes);
+                    kept_offsets.push(offsets[case + 1]);
+                }
             }
+            offsets = kept_offsets;
         }
+        log.case_offsets = offsets;
         log
     }
 }
@@ -437,6 +445,57 @@ mod tests {
         assert_eq!(names(0), ["c", "a", "b"]);
         assert_eq!(names(1), ["y", "x"]);
         assert_eq!(log.case_times(0), [3, 10, 10]);
+    }
+
+    #[test]
+    fn appended_builders_read_as_one() {
+        let rows = [
+            ("1", "a", Some(10), None),
+            ("2", "x", Some(5), None),
+            ("1", "b", None, None),
+            ("3", "y", Some(1), Some(0)),
+            ("1", "c", Some(3), None),
+            ("2", "z", Some(4), Some(2)),
+        ];
+        let push = |builder: &mut LogBuilder, (case, activity, time, start): (&str, &str, _, _)| {
+            let case = builder.case(case);
+            let new = NewEvent {
+                start_time: start,
+                resource: Some(builder.strings().intern(activity)),
+                ..event(builder, activity, time)
+            };
+            builder.push(case, new);
+        };
+        let mut whole = LogBuilder::new();
+        let mut first = LogBuilder::new();
+        let mut second = LogBuilder::new();
+        second.activities().intern("unused");
+        for (index, row) in rows.into_iter().enumerate() {
+            push(&mut whole, row);
+            push(if index < 3 { &mut first } else { &mut second }, row);
+        }
+        *first.case_attributes(0) =
+            vec![Attribute::new(first.strings().intern("k"), Value::Int(1))];
+        *second.case_attributes(1) =
+            vec![Attribute::new(second.strings().intern("k"), Value::Int(2))];
+        first.append(second);
+        let (whole, joined) = (whole.finish(), first.finish());
+        assert_eq!(joined.num_cases(), whole.num_cases());
+        for case in 0..whole.num_cases() {
+            assert_eq!(joined.case_id(case), whole.case_id(case));
+            assert_eq!(joined.case_times(case), whole.case_times(case));
+            for (ours, theirs) in joined.case_range(case).zip(whole.case_range(case)) {
+                assert_eq!(
+                    joined.activity_name(joined.activity(ours)),
+                    whole.activity_name(whole.activity(theirs))
+                );
+                assert_eq!(joined.resource(ours), whole.resource(theirs));
+                assert_eq!(joined.start_time(ours), whole.start_time(theirs));
+            }
+        }
+        // Case "1" keeps the attributes of its first rows, in the first builder.
+        assert_eq!(joined.case_attributes(0)[0].value, Value::Int(1));
+        assert!(joined.case_attributes(1).is_empty());
     }
 
     #[test]

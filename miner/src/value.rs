@@ -39,6 +39,20 @@ impl Attribute {
             children: Vec::new(),
         }
     }
+
+    /// Rewrites every symbol in `attributes` (keys, string and id values, nested ones) with
+    /// `map`, for moving attributes from one log's string table to another's.
+    pub(crate) fn remap_symbols(attributes: &mut [Attribute], map: &impl Fn(Sym) -> Sym) {
+        for attribute in attributes {
+            attribute.key = map(attribute.key);
+            match &mut attribute.value {
+                Value::Str(sym) | Value::Id(sym) => *sym = map(*sym),
+                Value::List(items) | Value::Container(items) => Self::remap_symbols(items, map),
+                Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Date(_) => {}
+            }
+            Self::remap_symbols(&mut attribute.children, map);
+        }
+    }
 }
 
 impl Value {

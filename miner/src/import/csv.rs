@@ -67,7 +67,7 @@ const RESOURCE_NAMES: &[&str] = &["org:resource", "resource", "user", "performer
 const LIFECYCLE_NAMES: &[&str] = &["lifecycle:transition", "lifecycle"];
 
 /// How many values of a date column are sampled to choose its format.
-const DATE_SAMPLES: usize = 200;
+pub(super) const DATE_SAMPLES: usize = 200;
 
 fn find_column(headers: &[String], chosen: Option<&str>, names: &[&str]) -> Option<usize> {
     if let Some(chosen) = chosen {
@@ -81,7 +81,7 @@ fn find_column(headers: &[String], chosen: Option<&str>, names: &[&str]) -> Opti
 }
 
 /// The delimiter among `,` `;` tab `|` that appears most often outside quotes in the header.
-fn sniff_delimiter(first_line: &[u8]) -> u8 {
+pub(super) fn sniff_delimiter(first_line: &[u8]) -> u8 {
     let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0), (b'|', 0)];
     let mut quoted = false;
     for &byte in first_line {
@@ -123,6 +123,131 @@ struct Columns {
     lifecycle: Option<usize>,
 }
 
+/// What every row of one file shares: the header and which column feeds which field.
+pub(super) struct Layout {
+    headers: Vec<String>,
+    columns: Columns,
+    is_case_column: Vec<bool>,
+    /// Whether each column feeds a standard field (and so is not an attribute).
+    mapped: Vec<bool>,
+}
+
+impl Layout {
+    /// Maps the header's columns; a header that lacks a case, activity or timestamp column is
+    /// an error that lists the columns found (the usual sign of a wrong delimiter).
+    pub(super) fn of(
+        header: &::csv::StringRecord,
+        file: &str,
+        options: &CsvOptions,
+    ) -> Result<Layout, ImportError> {
+        let headers: Vec<String> = header
+            .iter()
+            .enumerate()
+            .map(|(index, header)| {
+                if header.is_empty() {
+                    format!("Unnamed: {index}")
+                } else {
+                    header.to_owned()
+                }
+            })
+            .collect();
+        let missing = |what: &str, chosen: Option<&String>| {
+            let message = match chosen {
+                Some(chosen) => format!("no column named {chosen:?} for the {what}"),
+                None => format!("no {what} column found (pass --{what})"),
+            };
+            csv_error(
+                file,
+                0,
+                None,
+                format!(
+                    "{message}; the header has {} column(s): {} (wrong delimiter?)",
+                    headers.len(),
+                    headers.join(" | ")
+                ),
+            )
+        };
+        let columns = Columns {
+            case: find_column(&headers, options.case.as_deref(), CASE_NAMES)
+                .ok_or_else(|| missing("case", options.case.as_ref()))?,
+            activity: find_column(&headers, options.activity.as_deref(), ACTIVITY_NAMES)
+                .ok_or_else(|| missing("activity", options.activity.as_ref()))?,
+            timestamp: find_column(&headers, options.timestamp.as_deref(), TIMESTAMP_NAMES)
+                .ok_or_else(|| missing("timestamp", options.timestamp.as_ref()))?,
+            start: find_column(&headers, options.start_timestamp.as_deref(), START_NAMES),
+            resource: find_column(&headers, options.resource.as_deref(), RESOURCE_NAMES),
+            lifecycle: find_column(&headers, None, LIFECYCLE_NAMES),
+        };
+        if let Some(chosen) = &options.start_timestamp
+            && columns.start.is_none()
+        {
+            return Err(missing("start-timestamp", Some(chosen)));
+        }
+        if let Some(chosen) = &options.resource
+            && columns.resource.is_none()
+        {
+            return Err(missing("resource", Some(chosen)));
+        }
+        let is_case_column = headers
+            .iter()
+            .map(|header| header.starts_with("case:"))
+            .collect();
+        let mapped = (0..headers.len())
+            .map(|index| {
+                index == columns.case
+                    || index == columns.activity
+                    || index == columns.timestamp
+                    || Some(index) == columns.start
+                    || Some(index) == columns.resource
+                    || Some(index) == columns.lifecycle
+            })
+            .collect();
+        Ok(Layout {
+            headers,
+            columns,
+            is_case_column,
+            mapped,
+        })
+    }
+
+    /// A builder whose string table starts with the attribute keys, in header order, so
+    /// builders for different parts of one file give every key the same symbol.
+    pub(super) fn builder(&self) -> (LogBuilder, Vec<Sym>) {
+        let mut builder = LogBuilder::new();
+        let keys = self
+            .headers
+            .iter()
+            .map(|header| {
+                builder
+                    .strings()
+                    .intern(header.strip_prefix("case:").unwrap_or(header))
+            })
+            .collect();
+        (builder, keys)
+    }
+
+    /// The date formats of the timestamp and start-timestamp columns, chosen from `sample`
+    /// unless `options` fixes one; ISO when nothing matches.
+    pub(super) fn date_styles(
+        &self,
+        sample: &[::csv::StringRecord],
+        options: &CsvOptions,
+    ) -> (DateStyle, Option<DateStyle>) {
+        let style_of = |column: usize| {
+            options
+                .date_style
+                .or_else(|| {
+                    time::detect_style(sample.iter().filter_map(|record| record.get(column)))
+                })
+                .unwrap_or(DateStyle::Iso)
+        };
+        (
+            style_of(self.columns.timestamp),
+            self.columns.start.map(style_of),
+        )
+    }
+}
+
 /// Reads CSV text. A header that lacks a case, activity or timestamp column is an error that
 /// lists the columns found (the usual sign of a wrong delimiter).
 pub fn read(
@@ -134,30 +259,47 @@ pub fn read(
         path: file.to_owned(),
         source,
     };
-    let head = reader.fill_buf().map_err(io_error)?;
-    if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        reader.consume(3);
+    if reader.fill_buf().map_err(io_error)?.starts_with(BOM) {
+        reader.consume(BOM.len());
     }
     let head = reader.fill_buf().map_err(io_error)?;
     if head.is_empty() {
-        return Err(ImportError::Csv {
-            file: file.to_owned(),
-            row: 0,
-            column: None,
-            message: "the file is empty (no header row)".into(),
-        });
+        return Err(empty_file(file));
     }
-    let first_line_end = head
-        .iter()
-        .position(|&byte| byte == b'\n')
-        .unwrap_or(head.len());
     let delimiter = options
         .delimiter
-        .unwrap_or_else(|| sniff_delimiter(&head[..first_line_end]));
+        .unwrap_or_else(|| sniff_delimiter(first_line(head)));
     read_delimited(reader, file, options, delimiter)
 }
 
-fn csv_error(
+/// Reads a CSV file in up to `parts` byte ranges, one thread each (fewer when the file has
+/// fewer lines). [`import_path`](super::import_path) chooses the count from the file's size
+/// and the machine's cores. The log, diagnostics and errors are those [`read`] gives for the
+/// same bytes.
+pub fn read_path(
+    path: &std::path::Path,
+    options: &CsvOptions,
+    parts: usize,
+    progress: &mut (dyn FnMut(u64) + Send),
+) -> Result<Imported, ImportError> {
+    super::csv_parts::read(path, &path.display().to_string(), options, parts, progress)
+}
+
+pub(super) const BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
+
+pub(super) fn first_line(head: &[u8]) -> &[u8] {
+    let end = head
+        .iter()
+        .position(|&byte| byte == b'\n')
+        .unwrap_or(head.len());
+    &head[..end]
+}
+
+pub(super) fn empty_file(file: &str) -> ImportError {
+    csv_error(file, 0, None, "the file is empty (no header row)")
+}
+
+pub(super) fn csv_error(
     file: &str,
     row: u64,
     column: Option<&str>,
@@ -168,6 +310,18 @@ fn csv_error(
         row,
         column: column.map(str::to_owned),
         message: message.into(),
+    }
+}
+
+/// The parser's complaint without its own record and byte counts, which the error's row
+/// replaces (and which would be wrong for a part read from the middle of a file).
+pub(super) fn parse_error_message(error: &::csv::Error) -> String {
+    match error.kind() {
+        ::csv::ErrorKind::Utf8 { err, .. } => {
+            format!("field {} is not valid UTF-8", err.field() + 1)
+        }
+        ::csv::ErrorKind::Io(error) => error.to_string(),
+        _ => error.to_string(),
     }
 }
 
@@ -182,92 +336,21 @@ fn read_delimited(
         .flexible(true)
         .has_headers(true)
         .from_reader(reader);
-    let headers: Vec<String> = csv
+    let header = csv
         .headers()
-        .map_err(|error| csv_error(file, 0, None, error.to_string()))?
-        .iter()
-        .enumerate()
-        .map(|(index, header)| {
-            if header.is_empty() {
-                format!("Unnamed: {index}")
-            } else {
-                header.to_owned()
-            }
-        })
-        .collect();
-    let missing = |what: &str, chosen: Option<&String>| {
-        let message = match chosen {
-            Some(chosen) => format!("no column named {chosen:?} for the {what}"),
-            None => format!("no {what} column found (pass --{what})"),
-        };
-        csv_error(
-            file,
-            0,
-            None,
-            format!(
-                "{message}; the header has {} column(s): {} (wrong delimiter?)",
-                headers.len(),
-                headers.join(" | ")
-            ),
-        )
-    };
-    let columns = Columns {
-        case: find_column(&headers, options.case.as_deref(), CASE_NAMES)
-            .ok_or_else(|| missing("case", options.case.as_ref()))?,
-        activity: find_column(&headers, options.activity.as_deref(), ACTIVITY_NAMES)
-            .ok_or_else(|| missing("activity", options.activity.as_ref()))?,
-        timestamp: find_column(&headers, options.timestamp.as_deref(), TIMESTAMP_NAMES)
-            .ok_or_else(|| missing("timestamp", options.timestamp.as_ref()))?,
-        start: find_column(&headers, options.start_timestamp.as_deref(), START_NAMES),
-        resource: find_column(&headers, options.resource.as_deref(), RESOURCE_NAMES),
-        lifecycle: find_column(&headers, None, LIFECYCLE_NAMES),
-    };
-    if let Some(chosen) = &options.start_timestamp
-        && columns.start.is_none()
-    {
-        return Err(missing("start-timestamp", Some(chosen)));
-    }
-    if let Some(chosen) = &options.resource
-        && columns.resource.is_none()
-    {
-        return Err(missing("resource", Some(chosen)));
-    }
-
-    let mut builder = LogBuilder::new();
+        .map_err(|error| csv_error(file, 0, None, parse_error_message(&error)))?
+        .clone();
+    let layout = Layout::of(&header, file, options)?;
+    let (mut builder, keys) = layout.builder();
     let mut diagnostics = Vec::new();
-    let keys: Vec<Sym> = headers
-        .iter()
-        .map(|header| {
-            builder
-                .strings()
-                .intern(header.strip_prefix("case:").unwrap_or(header))
-        })
-        .collect();
-    let is_case_column: Vec<bool> = headers
-        .iter()
-        .map(|header| header.starts_with("case:"))
-        .collect();
-    // Whether each column feeds a standard field (and so is not an attribute).
-    let mapped: Vec<bool> = (0..headers.len())
-        .map(|index| {
-            index == columns.case
-                || index == columns.activity
-                || index == columns.timestamp
-                || Some(index) == columns.start
-                || Some(index) == columns.resource
-                || Some(index) == columns.lifecycle
-        })
-        .collect();
 
     // Rows are buffered until the date format is known from a sample of values.
-    let mut pending: Vec<(u64, ::csv::StringRecord)> = Vec::new();
+    let mut pending: Vec<::csv::StringRecord> = Vec::new();
     let mut styles: Option<(DateStyle, Option<DateStyle>)> = None;
     let context = |styles| RowContext {
         file,
-        headers: &headers,
-        columns: &columns,
+        layout: &layout,
         keys: &keys,
-        is_case_column: &is_case_column,
         styles,
     };
     std::thread::scope(|scope| {
@@ -282,33 +365,23 @@ fn read_delimited(
             if more {
                 row += 1;
                 if styles.is_none() {
-                    pending.push((row, record.clone()));
+                    pending.push(record.clone());
                     if pending.len() < DATE_SAMPLES {
                         continue;
                     }
                 }
             }
             if styles.is_none() {
-                let style_of = |column: usize, chosen: Option<DateStyle>| {
-                    chosen.or_else(|| {
-                        time::detect_style(
-                            pending.iter().filter_map(|(_, record)| record.get(column)),
-                        )
-                    })
-                };
-                let end = style_of(columns.timestamp, options.date_style).unwrap_or(DateStyle::Iso);
-                let start = columns
-                    .start
-                    .map(|column| style_of(column, options.date_style).unwrap_or(DateStyle::Iso));
-                styles = Some((end, start));
-                for (pending_row, pending_record) in std::mem::take(&mut pending) {
-                    context((end, start)).add(
+                let chosen = layout.date_styles(&pending, options);
+                styles = Some(chosen);
+                // The buffered rows are the file's first.
+                for (pending_row, pending_record) in (1..).zip(std::mem::take(&mut pending)) {
+                    context(chosen).add(
                         &mut builder,
                         &mut diagnostics,
                         &mut scratch,
                         pending_row,
                         &pending_record,
-                        &mapped,
                     );
                 }
                 if !more {
@@ -320,14 +393,7 @@ fn read_delimited(
                 break;
             }
             let Some(styles) = styles else { break };
-            context(styles).add(
-                &mut builder,
-                &mut diagnostics,
-                &mut scratch,
-                row,
-                &record,
-                &mapped,
-            );
+            context(styles).add(&mut builder, &mut diagnostics, &mut scratch, row, &record);
         }
         Ok((builder.finish(), diagnostics))
     })
@@ -336,18 +402,18 @@ fn read_delimited(
 /// What rows share: which cases already had a row (case attributes are read from the first),
 /// and one event whose attribute list is refilled for every row instead of allocated.
 #[derive(Default)]
-struct RowScratch {
+pub(super) struct RowScratch {
     case_seen: Vec<bool>,
     event: NewEvent,
 }
 
-struct RowContext<'a> {
-    file: &'a str,
-    headers: &'a [String],
-    columns: &'a Columns,
-    keys: &'a [Sym],
-    is_case_column: &'a [bool],
-    styles: (DateStyle, Option<DateStyle>),
+/// Turns records into events of one builder.
+pub(super) struct RowContext<'a> {
+    pub(super) file: &'a str,
+    pub(super) layout: &'a Layout,
+    /// The attribute key of each column, interned in the builder.
+    pub(super) keys: &'a [Sym],
+    pub(super) styles: (DateStyle, Option<DateStyle>),
 }
 
 impl RowContext<'_> {
@@ -355,22 +421,26 @@ impl RowContext<'_> {
         Diagnostic::new(
             self.file,
             Location::Row(row),
-            self.headers.get(column).map(String::as_str),
+            self.layout.headers.get(column).map(String::as_str),
             message,
         )
     }
 
-    fn add(
+    pub(super) fn add(
         &self,
         builder: &mut LogBuilder,
         diagnostics: &mut Vec<Diagnostic>,
         scratch: &mut RowScratch,
         row: u64,
         record: &::csv::StringRecord,
-        mapped: &[bool],
     ) {
-        let columns = self.columns;
-        if record.len() != self.headers.len() {
+        let Layout {
+            headers,
+            columns,
+            is_case_column,
+            mapped,
+        } = self.layout;
+        if record.len() != headers.len() {
             diagnostics.push(Diagnostic::new(
                 self.file,
                 Location::Row(row),
@@ -378,7 +448,7 @@ impl RowContext<'_> {
                 format!(
                     "row has {} field(s), the header {}; row skipped",
                     record.len(),
-                    self.headers.len()
+                    headers.len()
                 ),
             ));
             return;
@@ -448,7 +518,7 @@ impl RowContext<'_> {
             if mapped[index] || text.is_empty() {
                 continue;
             }
-            if self.is_case_column[index] {
+            if is_case_column[index] {
                 if first_row_of_case {
                     let value = typed_value(text, builder);
                     case_attributes.push(Attribute::new(self.keys[index], value));

@@ -92,7 +92,7 @@ fn parse<R: Read>(
                 Ok(true) => len += 1,
                 Ok(false) => break,
                 Err(parse_error) => {
-                    error = Some(parse_error.to_string());
+                    error = Some(super::csv::parse_error_message(&parse_error));
                     break;
                 }
             }

@@ -2,6 +2,7 @@
 //! [`ImportError`] that names where the input went wrong. None of them panics on bad input.
 
 pub mod csv;
+mod csv_parts;
 mod csv_rows;
 pub mod jsonl;
 pub mod xes;
@@ -277,7 +278,17 @@ pub fn import_path(
         path: file_name.clone(),
         source,
     };
-    let file = File::open(&path).map_err(io_error)?;
+    let mut file = File::open(&path).map_err(io_error)?;
+    if format == Format::Csv {
+        let mut magic = [0u8; 2];
+        let plain = file.read(&mut magic).map_err(io_error)? < 2 || magic != [0x1f, 0x8b];
+        let size = file.metadata().map_err(io_error)?.len();
+        let parts = csv_parts::parts_for(size);
+        if plain && parts > 1 {
+            return csv_parts::read(&path, &file_name, &options.csv, parts, progress);
+        }
+        file = File::open(&path).map_err(io_error)?;
+    }
     let counted = Counting::new(file, progress);
     let mut buffered = BufReader::with_capacity(1 << 16, counted);
     let gz = buffered

@@ -66,12 +66,18 @@ pub(crate) fn document<'a>(
     paths_percent: Option<f64>,
     top: usize,
 ) -> StatsDocument<'a> {
-    let summary = Summary::of(log);
-    let mut dfg = Dfg::of(log);
+    // The three analyses read the log independently: on two cores they overlap.
+    let (summary, (mut dfg, variants)) = std::thread::scope(|scope| {
+        let others = scope.spawn(|| (Dfg::of(log), Variants::of(log)));
+        let summary = Summary::of(log);
+        let others = others
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (summary, others)
+    });
     if let Some(percent) = paths_percent {
         dfg.keep_paths_percent(percent);
     }
-    let variants = Variants::of(log);
     let durations = summary.case_durations;
     StatsDocument {
         cases: summary.cases,
@@ -117,12 +123,18 @@ pub(crate) fn document<'a>(
 }
 
 pub(crate) fn render_text(log: &Log, paths_percent: Option<f64>, top: usize) -> String {
-    let summary = Summary::of(log);
-    let mut dfg = Dfg::of(log);
+    // The three analyses read the log independently: on two cores they overlap.
+    let (summary, (mut dfg, variants)) = std::thread::scope(|scope| {
+        let others = scope.spawn(|| (Dfg::of(log), Variants::of(log)));
+        let summary = Summary::of(log);
+        let others = others
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (summary, others)
+    });
     if let Some(percent) = paths_percent {
         dfg.keep_paths_percent(percent);
     }
-    let variants = Variants::of(log);
     let mut out = format!(
         "{} cases, {} events, {} activities, {} variants\n",
         summary.cases,
