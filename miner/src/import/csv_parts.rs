@@ -13,7 +13,8 @@
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::time::Duration;
 
 use ::csv::StringRecord;
@@ -26,6 +27,9 @@ use crate::import::csv::{
 use crate::import::{ImportError, Imported};
 use crate::log::LogBuilder;
 use crate::time::DateStyle;
+
+/// How often the progress bar moves while the first part waits for the others.
+const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 
 /// The smallest range worth a thread of its own.
 const MIN_PART_BYTES: u64 = 1 << 20;
@@ -48,8 +52,6 @@ struct Plan<'a> {
     starts: Vec<u64>,
     /// Bytes read so far by all parts, for the progress bar.
     read: AtomicU64,
-    /// Parts still reading.
-    running: AtomicUsize,
 }
 
 /// One range's result. `end` is the index of the part it stopped in front of (`starts.len()`
@@ -71,16 +73,26 @@ pub(super) fn read(
 ) -> Result<Imported, ImportError> {
     let plan = plan(path, file, options, parts)?;
     let parts = std::thread::scope(|scope| {
+        let (finished, finishing) = mpsc::channel();
         let others: Vec<_> = (1..plan.starts.len())
             .map(|index| {
                 let plan = &plan;
-                scope.spawn(move || read_part(plan, index, &mut |_| {}))
+                let finished = Finished(finished.clone());
+                scope.spawn(move || {
+                    let _finished = finished;
+                    read_part(plan, index, &mut |_| {})
+                })
             })
             .collect();
+        drop(finished);
         let first = read_part(&plan, 0, progress);
-        while plan.running.load(Ordering::Acquire) > 0 {
-            progress(plan.read.load(Ordering::Relaxed));
-            std::thread::sleep(Duration::from_millis(50));
+        // The bar keeps moving while the other parts finish.
+        loop {
+            match finishing.recv_timeout(PROGRESS_EVERY) {
+                Ok(()) => {}
+                Err(RecvTimeoutError::Timeout) => progress(plan.read.load(Ordering::Relaxed)),
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
         }
         let mut parts = vec![first];
         for handle in others {
@@ -150,7 +162,6 @@ fn plan<'a>(
             starts.push(start);
         }
     }
-    let running = AtomicUsize::new(starts.len());
     Ok(Plan {
         path,
         file,
@@ -159,7 +170,6 @@ fn plan<'a>(
         styles,
         starts,
         read: AtomicU64::new(0),
-        running,
     })
 }
 
@@ -180,12 +190,14 @@ fn after_newline(file: &mut File, from: u64) -> io::Result<Option<u64>> {
     }
 }
 
-/// Counts a part as finished however it ends.
-struct Running<'a>(&'a AtomicUsize);
+/// Tells the first part's thread that a part ended, however it ended (its channel closes
+/// when every part has).
+struct Finished(Sender<()>);
 
-impl Drop for Running<'_> {
+impl Drop for Finished {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Release);
+        // The first part's thread may have stopped listening: nothing to tell then.
+        let _ = self.0.send(());
     }
 }
 
@@ -206,7 +218,6 @@ impl Read for Tally<'_> {
 /// Reads the range starting at `plan.starts[index]` until a record ends exactly where a later
 /// part starts (one byte early when that byte is the newline a CRLF leaves), or the file ends.
 fn read_part(plan: &Plan, index: usize, progress: &mut (dyn FnMut(u64) + Send)) -> Part {
-    let _running = Running(&plan.running);
     let start = plan.starts[index];
     let (mut builder, keys) = plan.layout.builder();
     let mut diagnostics = Vec::new();

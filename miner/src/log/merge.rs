@@ -4,7 +4,7 @@
 use crate::intern::{Interner, Sym};
 use crate::value::Attribute;
 
-use super::{LogBuilder, NONE};
+use super::{Log, LogBuilder, NONE};
 
 impl LogBuilder {
     /// Appends `other`'s events after this builder's, as if they had been pushed here in
@@ -13,7 +13,7 @@ impl LogBuilder {
     /// metadata of `other` is not taken.
     pub fn append(&mut self, other: LogBuilder) {
         let LogBuilder {
-            log: mut theirs,
+            log: theirs,
             case_index,
             last_case: _,
             event_case,
@@ -33,62 +33,76 @@ impl LogBuilder {
             }
         };
 
-        let case_ids = std::mem::take(&mut theirs.case_ids);
-        let case_attributes = std::mem::take(&mut theirs.case_attributes);
-        let cases: Vec<u32> = case_ids
-            .into_iter()
-            .zip(case_attributes)
-            .map(|(id, mut attributes)| {
-                if let Some(case) = self.case_index.get(&self.log.case_ids, &id) {
-                    return case;
-                }
-                let case = self.log.case_ids.len() as u32;
-                Attribute::remap_symbols(&mut attributes, &string);
-                self.log.case_attributes.push(attributes);
-                self.log.case_ids.push(id);
-                self.case_index.insert(&self.log.case_ids, case);
-                case
-            })
-            .collect();
-        self.last_case = None;
-
         let before = self.event_case.len();
         let added = event_case.len();
-        self.event_case
-            .extend(event_case.into_iter().map(|case| cases[case as usize]));
-        self.log.activity.extend(
-            std::mem::take(&mut theirs.activity)
+        let LogBuilder {
+            log: ours,
+            case_index,
+            last_case,
+            event_case: our_event_case,
+            times: our_times,
+            any_start_time: our_any_start_time,
+            start_times: our_start_times,
+        } = self;
+        *last_case = None;
+        let Log {
+            case_ids: our_case_ids,
+            case_attributes: our_case_attributes,
+            activity: our_activity,
+            time_offset: our_time_offset,
+            lifecycle: our_lifecycle,
+            resource: our_resource,
+            event_attributes: our_event_attributes,
+            ..
+        } = ours;
+        let Log {
+            case_ids,
+            case_attributes,
+            activity,
+            time_offset,
+            lifecycle,
+            resource,
+            event_attributes,
+            ..
+        } = theirs;
+        // Cases here, event columns on a second thread: they touch different memory.
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                our_activity.extend(activity.into_iter().map(|sym| activities[sym as usize]));
+                our_times.extend(times);
+                our_time_offset.extend(time_offset);
+                our_lifecycle.extend(lifecycle.into_iter().map(&string));
+                our_resource.extend(resource.into_iter().map(&string));
+                if any_start_time && !*our_any_start_time {
+                    *our_any_start_time = true;
+                    *our_start_times = vec![None; before];
+                }
+                if *our_any_start_time {
+                    if any_start_time {
+                        our_start_times.extend(start_times);
+                    } else {
+                        our_start_times.resize(before + added, None);
+                    }
+                }
+                our_event_attributes.append(before, event_attributes, added, &string);
+            });
+            let cases: Vec<u32> = case_ids
                 .into_iter()
-                .map(|sym| activities[sym as usize]),
-        );
-        self.times.extend(times);
-        self.log
-            .time_offset
-            .extend(std::mem::take(&mut theirs.time_offset));
-        self.log.lifecycle.extend(
-            std::mem::take(&mut theirs.lifecycle)
-                .into_iter()
-                .map(&string),
-        );
-        self.log.resource.extend(
-            std::mem::take(&mut theirs.resource)
-                .into_iter()
-                .map(&string),
-        );
-        if any_start_time && !self.any_start_time {
-            self.any_start_time = true;
-            self.start_times = vec![None; before];
-        }
-        if self.any_start_time {
-            if any_start_time {
-                self.start_times.extend(start_times);
-            } else {
-                self.start_times.resize(before + added, None);
-            }
-        }
-        self.log
-            .event_attributes
-            .append(before, theirs.event_attributes, added, &string);
+                .zip(case_attributes)
+                .map(|(id, mut attributes)| {
+                    if let Some(case) = case_index.get(our_case_ids, &id) {
+                        return case;
+                    }
+                    let case = our_case_ids.len() as u32;
+                    Attribute::remap_symbols(&mut attributes, &string);
+                    our_case_attributes.push(attributes);
+                    our_case_ids.push(id);
+                    case_index.insert(our_case_ids, case);
+                    case
+                })
+                .collect();
+            our_event_case.extend(event_case.into_iter().map(|case| cases[case as usize]));
+        });
     }
 }
 

@@ -158,7 +158,15 @@ fn load(
 ) -> anyhow::Result<(Log, Vec<flowbot_miner::Diagnostic>)> {
     let options = input.import_options()?;
     let filters = filters.filters()?;
+    let started = Instant::now();
     let (log, diagnostics) = import_with_progress(&input.log, &options, input.quiet)?;
+    tracing::debug!(
+        events = log.num_events(),
+        cases = log.num_cases(),
+        milliseconds = started.elapsed().as_millis(),
+        "imported {}",
+        input.log.display()
+    );
     for diagnostic in diagnostics.iter().take(SHOWN_DIAGNOSTICS) {
         eprintln!("warning: {diagnostic}");
     }
@@ -168,7 +176,13 @@ fn load(
             diagnostics.len() - SHOWN_DIAGNOSTICS
         );
     }
+    let started = Instant::now();
     let log = apply_all(log, &filters)?;
+    tracing::debug!(
+        milliseconds = started.elapsed().as_millis(),
+        "filtered to {} events",
+        log.num_events()
+    );
     Ok((log, diagnostics))
 }
 

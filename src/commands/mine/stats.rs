@@ -224,7 +224,12 @@ pub(crate) fn print(
     format: OutputFormat,
 ) -> anyhow::Result<ExitCode> {
     match format {
-        OutputFormat::Json => emit_json(&document(log, diagnostics, filters.paths_percent, top)),
+        OutputFormat::Json => {
+            let started = std::time::Instant::now();
+            let document = document(log, diagnostics, filters.paths_percent, top);
+            tracing::debug!(milliseconds = started.elapsed().as_millis(), "analysed");
+            emit_json(&document)
+        }
         OutputFormat::Text => emit(&render_text(log, filters.paths_percent, top)),
     }
 }
