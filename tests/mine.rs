@@ -347,3 +347,32 @@ fn errors_are_one_line_and_exit_1() {
         );
     }
 }
+
+#[test]
+fn a_csv_log_can_be_piped_in() {
+    // A pipe cannot be read twice or split into parts: it is read once, front to back.
+    use std::io::Write;
+    let csv = std::fs::read(data_dir().join("logs/running-example.csv")).unwrap();
+    let mut child = std::process::Command::new(common::FLOWBOT)
+        .args([
+            "mine",
+            "stats",
+            "/dev/stdin",
+            "--input-format",
+            "csv",
+            "--format",
+            "json",
+        ])
+        .env_clear()
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&csv).unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stats: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let expected = reference("running-example.csv");
+    assert_eq!(stats["events"], expected["num_events"]);
+    assert_eq!(stats["cases"], expected["num_cases"]);
+}

@@ -206,22 +206,52 @@ fn quoted(text: &str) -> String {
     }
 }
 
+/// How a generated row is written.
+#[derive(Debug, Clone, Copy)]
+enum Shape {
+    Plain,
+    /// A blank line before the row.
+    AfterBlankLine,
+    /// One field short (a diagnostic, the row is skipped).
+    Short,
+    /// A byte-order mark in front of the case id.
+    Bom,
+}
+
+fn shape() -> impl Strategy<Value = Shape> {
+    prop_oneof![
+        8 => Just(Shape::Plain),
+        1 => Just(Shape::AfterBlankLine),
+        1 => Just(Shape::Short),
+        1 => Just(Shape::Bom),
+    ]
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(32))]
+    #![proptest_config(ProptestConfig::with_cases(48))]
 
     #[test]
     fn any_csv_reads_the_same_in_parts(
         records in prop::collection::vec(
-            (0..6u8, field(), prop::option::of(0..40u32), field(), 0..4u8),
+            (0..6u8, field(), prop::option::of(0..40u32), field(), 0..4u8, shape()),
             0..120,
         ),
-        crlf in any::<bool>(),
+        end in prop_oneof![Just("\n"), Just("\r\n"), Just("\r")],
+        final_line_break in any::<bool>(),
     ) {
-        let end = if crlf { "\r\n" } else { "\n" };
         let mut text = format!("case,activity,timestamp,note,case:kind{end}");
-        for (case, activity, minute, note, kind) in &records {
+        for (case, activity, minute, note, kind, shape) in &records {
             let timestamp = minute.map_or(String::new(), |minute| format!("2024-05-06 07:{minute:02}:00"));
-            text += &format!("c{case},{},{timestamp},{},k{kind}{end}", quoted(activity), quoted(note));
+            let (activity, note) = (quoted(activity), quoted(note));
+            text += &match shape {
+                Shape::Plain => format!("c{case},{activity},{timestamp},{note},k{kind}{end}"),
+                Shape::AfterBlankLine => format!("{end}c{case},{activity},{timestamp},{note},k{kind}{end}"),
+                Shape::Short => format!("c{case},{activity},{timestamp},{note}{end}"),
+                Shape::Bom => format!("\u{feff}c{case},{activity},{timestamp},{note},k{kind}{end}"),
+            };
+        }
+        if !final_line_break {
+            text.truncate(text.len() - end.len());
         }
         assert_parts_agree(text.as_bytes());
     }

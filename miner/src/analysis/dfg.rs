@@ -23,19 +23,7 @@ pub struct Dfg {
 
 impl Dfg {
     pub fn of(log: &Log) -> Dfg {
-        let activities = log.activity_column();
-        let times = log.time_column();
-        let mut waits: HashMap<(Sym, Sym), Vec<i64>> = HashMap::default();
-        for case in 0..log.num_cases() {
-            let range = log.case_range(case);
-            for event in range.start + 1..range.end {
-                waits
-                    .entry((activities[event - 1], activities[event]))
-                    .or_default()
-                    .push(times[event] - times[event - 1]);
-            }
-        }
-        let mut edges: Vec<DfgEdge> = waits
+        let mut edges: Vec<DfgEdge> = edge_waits(log)
             .into_iter()
             .filter_map(|((from, to), mut micros)| {
                 let durations = Durations::from_micros(&mut micros)?;
@@ -55,6 +43,42 @@ impl Dfg {
     pub fn total_arcs(&self) -> u64 {
         self.edges.iter().map(|edge| edge.count).sum()
     }
+}
+
+/// Up to this many activities, edges are found in a dense table instead of a hash map.
+const DENSE_ACTIVITIES: usize = 256;
+
+/// The waits between directly-following events, per (from, to) pair that occurs.
+fn edge_waits(log: &Log) -> Vec<((Sym, Sym), Vec<i64>)> {
+    let activities = log.activity_column();
+    let times = log.time_column();
+    let pairs = (0..log.num_cases()).flat_map(|case| {
+        let range = log.case_range(case);
+        (range.start + 1..range.end).map(|event| {
+            (
+                (activities[event - 1], activities[event]),
+                times[event] - times[event - 1],
+            )
+        })
+    });
+    let count = log.activities.len();
+    if count > DENSE_ACTIVITIES {
+        let mut waits: HashMap<(Sym, Sym), Vec<i64>> = HashMap::default();
+        for (pair, wait) in pairs {
+            waits.entry(pair).or_default().push(wait);
+        }
+        return waits.into_iter().collect();
+    }
+    let mut waits: Vec<Vec<i64>> = vec![Vec::new(); count * count];
+    for ((from, to), wait) in pairs {
+        waits[from as usize * count + to as usize].push(wait);
+    }
+    waits
+        .into_iter()
+        .enumerate()
+        .filter(|(_, waits)| !waits.is_empty())
+        .map(|(cell, waits)| (((cell / count) as Sym, (cell % count) as Sym), waits))
+        .collect()
 }
 
 impl Dfg {

@@ -275,7 +275,8 @@ pub fn read(
 /// Reads a CSV file in up to `parts` byte ranges, one thread each (fewer when the file has
 /// fewer lines). [`import_path`](super::import_path) chooses the count from the file's size
 /// and the machine's cores. The log, diagnostics and errors are those [`read`] gives for the
-/// same bytes.
+/// same bytes; only the string table may also hold the values of `case:` columns from a
+/// later part's rows of a case an earlier part had already begun (values no event uses).
 pub fn read_path(
     path: &std::path::Path,
     options: &CsvOptions,
@@ -287,10 +288,11 @@ pub fn read_path(
 
 pub(super) const BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
 
+/// The header line of `head`, ended by `\n`, `\r` or the end.
 pub(super) fn first_line(head: &[u8]) -> &[u8] {
     let end = head
         .iter()
-        .position(|&byte| byte == b'\n')
+        .position(|&byte| matches!(byte, b'\n' | b'\r'))
         .unwrap_or(head.len());
     &head[..end]
 }

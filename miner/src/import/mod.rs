@@ -8,7 +8,7 @@ pub mod jsonl;
 pub mod xes;
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
@@ -279,15 +279,16 @@ pub fn import_path(
         source,
     };
     let mut file = File::open(&path).map_err(io_error)?;
-    if format == Format::Csv {
+    let metadata = file.metadata().map_err(io_error)?;
+    // A large plain CSV file is read in parts; a pipe or gzip is read once, front to back.
+    if format == Format::Csv && metadata.is_file() && csv_parts::parts_for(metadata.len()) > 1 {
         let mut magic = [0u8; 2];
-        let plain = file.read(&mut magic).map_err(io_error)? < 2 || magic != [0x1f, 0x8b];
-        let size = file.metadata().map_err(io_error)?.len();
-        let parts = csv_parts::parts_for(size);
-        if plain && parts > 1 {
+        let read = file.read(&mut magic).map_err(io_error)?;
+        if read < 2 || magic != [0x1f, 0x8b] {
+            let parts = csv_parts::parts_for(metadata.len());
             return csv_parts::read(&path, &file_name, &options.csv, parts, progress);
         }
-        file = File::open(&path).map_err(io_error)?;
+        file.rewind().map_err(io_error)?;
     }
     let counted = Counting::new(file, progress);
     let mut buffered = BufReader::with_capacity(1 << 16, counted);

@@ -10,7 +10,8 @@ impl LogBuilder {
     /// Appends `other`'s events after this builder's, as if they had been pushed here in
     /// their order. Cases this builder already has keep their attributes (the first row of a
     /// case wins, as in one reader); new cases follow in `other`'s first-seen order. Log-level
-    /// metadata of `other` is not taken.
+    /// metadata of `other` is not taken. Every string of `other` joins this string table,
+    /// including any only its dropped case attributes used.
     pub fn append(&mut self, other: LogBuilder) {
         let LogBuilder {
             log: theirs,

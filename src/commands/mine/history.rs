@@ -47,6 +47,11 @@ pub(super) fn import(log: &Path) -> anyhow::Result<Option<Imported>> {
 /// An SQLite file with the control plane's `step_events` table (an OCEL 2.0 SQLite log has
 /// other tables and goes to its own importer).
 fn is_control_plane_store(path: &Path) -> bool {
+    // Only a regular file is sniffed: a pipe's bytes, once read here, would be lost to the
+    // importer.
+    if !std::fs::metadata(path).is_ok_and(|metadata| metadata.is_file()) {
+        return false;
+    }
     let mut magic = [0u8; 16];
     let is_sqlite = std::fs::File::open(path)
         .and_then(|mut file| std::io::Read::read_exact(&mut file, &mut magic))
