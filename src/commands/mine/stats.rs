@@ -60,21 +60,26 @@ pub(crate) struct StatsDocument<'a> {
     diagnostics: &'a [Diagnostic],
 }
 
+/// The summary, DFG and variants of `log`. They read the log independently, so the DFG and
+/// variants are computed on a second thread beside the summary.
+fn analyses(log: &Log) -> (Summary, Dfg, Variants) {
+    std::thread::scope(|scope| {
+        let others = scope.spawn(|| (Dfg::of(log), Variants::of(log)));
+        let summary = Summary::of(log);
+        let (dfg, variants) = others
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (summary, dfg, variants)
+    })
+}
+
 pub(crate) fn document<'a>(
     log: &'a Log,
     diagnostics: &'a [Diagnostic],
     paths_percent: Option<f64>,
     top: usize,
 ) -> StatsDocument<'a> {
-    // The three analyses read the log independently: on two cores they overlap.
-    let (summary, (mut dfg, variants)) = std::thread::scope(|scope| {
-        let others = scope.spawn(|| (Dfg::of(log), Variants::of(log)));
-        let summary = Summary::of(log);
-        let others = others
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (summary, others)
-    });
+    let (summary, mut dfg, variants) = analyses(log);
     if let Some(percent) = paths_percent {
         dfg.keep_paths_percent(percent);
     }
@@ -123,15 +128,7 @@ pub(crate) fn document<'a>(
 }
 
 pub(crate) fn render_text(log: &Log, paths_percent: Option<f64>, top: usize) -> String {
-    // The three analyses read the log independently: on two cores they overlap.
-    let (summary, (mut dfg, variants)) = std::thread::scope(|scope| {
-        let others = scope.spawn(|| (Dfg::of(log), Variants::of(log)));
-        let summary = Summary::of(log);
-        let others = others
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (summary, others)
-    });
+    let (summary, mut dfg, variants) = analyses(log);
     if let Some(percent) = paths_percent {
         dfg.keep_paths_percent(percent);
     }
