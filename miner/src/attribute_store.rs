@@ -143,17 +143,7 @@ impl AttributeStore {
         }
         self.last_keys.clear();
         for attribute in attributes.drain(..) {
-            let index = match self.column_of.get(&attribute.key) {
-                Some(&index) => index,
-                None => {
-                    self.columns.push(Column {
-                        key: attribute.key,
-                        cells: Vec::new(),
-                    });
-                    self.column_of.insert(attribute.key, self.columns.len() - 1);
-                    self.columns.len() - 1
-                }
-            };
+            let index = self.column_for(attribute.key);
             if let Some(cell) = Cell::of(&attribute.value) {
                 self.columns[index].set(event, cell);
             }
@@ -161,22 +151,37 @@ impl AttributeStore {
         }
     }
 
+    /// The column of `key`, a new one at the end when the key has none yet.
+    fn column_for(&mut self, key: Sym) -> usize {
+        if let Some(&index) = self.column_of.get(&key) {
+            return index;
+        }
+        self.columns.push(Column {
+            key,
+            cells: Vec::new(),
+        });
+        self.column_of.insert(key, self.columns.len() - 1);
+        self.columns.len() - 1
+    }
+
     /// Whether reading the columns back in column order gives exactly `attributes`: scalar
-    /// values without children, each key once, keys in column order (new keys become new
-    /// columns at the end).
+    /// values without children, and keys that [fit](AttributeStore::keys_fit).
     fn fits_columns(&self, attributes: &[Attribute]) -> bool {
+        attributes
+            .iter()
+            .all(|attribute| attribute.children.is_empty() && Cell::of(&attribute.value).is_some())
+            && self.keys_fit(attributes.iter().map(|attribute| attribute.key))
+    }
+
+    /// Whether columns read back in column order give `keys` in this order: each key once,
+    /// known keys in column order, new keys after them (they become new columns at the end).
+    fn keys_fit(&self, keys: impl Iterator<Item = Sym> + Clone) -> bool {
         let mut next_new = self.columns.len();
         let mut last = None;
-        for (position, attribute) in attributes.iter().enumerate() {
-            if !attribute.children.is_empty() || Cell::of(&attribute.value).is_none() {
-                return false;
-            }
-            let index = match self.column_of.get(&attribute.key) {
+        for (position, key) in keys.clone().enumerate() {
+            let index = match self.column_of.get(&key) {
                 Some(&index) => index,
-                None if attributes[..position]
-                    .iter()
-                    .any(|earlier| earlier.key == attribute.key) =>
-                {
+                None if keys.clone().take(position).any(|earlier| earlier == key) => {
                     return false;
                 }
                 None => {
@@ -212,34 +217,23 @@ impl AttributeStore {
     pub(crate) fn append(
         &mut self,
         base: usize,
-        mut other: AttributeStore,
+        other: AttributeStore,
         count: usize,
         map: &impl Fn(Sym) -> Sym,
     ) {
         self.last_keys.clear();
-        for attributes in other.irregular.values_mut() {
-            Attribute::remap_symbols(attributes, map);
-        }
-        let Some(targets) = self.columns_in_order(&other, map) else {
+        let keys: Vec<Sym> = other.columns.iter().map(|column| map(column.key)).collect();
+        if !self.keys_fit(keys.iter().copied()) {
             // The columns would read `other`'s events back in another key order: one by one.
-            let mut attributes = Vec::new();
             for event in 0..count {
-                if let Some(mut own) = other.irregular.remove(&(event as u32)) {
-                    self.push(base + event, &mut own);
-                    continue;
-                }
-                for column in &other.columns {
-                    if let Some(value) = column.cell(event).value() {
-                        attributes.push(Attribute::new(column.key, value));
-                    }
-                }
+                let mut attributes = other.get(event);
                 Attribute::remap_symbols(&mut attributes, map);
                 self.push(base + event, &mut attributes);
-                attributes.clear();
             }
             return;
-        };
-        for (column, target) in other.columns.into_iter().zip(targets) {
+        }
+        for (column, key) in other.columns.into_iter().zip(keys) {
+            let target = self.column_for(key);
             let cells = &mut self.columns[target].cells;
             if cells.len() < base {
                 cells.resize(base, Cell::Missing);
@@ -250,45 +244,10 @@ impl AttributeStore {
                 other => other,
             }));
         }
-        for (event, attributes) in other.irregular {
+        for (event, mut attributes) in other.irregular {
+            Attribute::remap_symbols(&mut attributes, map);
             self.irregular.insert(base as u32 + event, attributes);
         }
-    }
-
-    /// This store's column for each of `other`'s columns (created when missing), if they keep
-    /// `other`'s column order, so that appended cells read back in their imported order.
-    fn columns_in_order(
-        &mut self,
-        other: &AttributeStore,
-        map: &impl Fn(Sym) -> Sym,
-    ) -> Option<Vec<usize>> {
-        let mut next_new = self.columns.len();
-        let mut targets = Vec::with_capacity(other.columns.len());
-        for column in &other.columns {
-            let target = self
-                .column_of
-                .get(&map(column.key))
-                .copied()
-                .unwrap_or_else(|| {
-                    next_new += 1;
-                    next_new - 1
-                });
-            if targets.last().is_some_and(|&last| target <= last) {
-                return None;
-            }
-            targets.push(target);
-        }
-        for column in &other.columns[..] {
-            let key = map(column.key);
-            if !self.column_of.contains_key(&key) {
-                self.columns.push(Column {
-                    key,
-                    cells: Vec::new(),
-                });
-                self.column_of.insert(key, self.columns.len() - 1);
-            }
-        }
-        Some(targets)
     }
 
     /// The attributes of `event`, in the order they were imported.

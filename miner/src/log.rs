@@ -218,7 +218,7 @@ pub struct LogBuilder {
     case_index: CaseIndex,
     /// The case of the previous [`LogBuilder::case`] call: exports are usually grouped by
     /// case, and one comparison is cheaper than hashing every row's case id.
-    last_case: Option<(String, u32)>,
+    last_case: Option<u32>,
     event_case: Vec<u32>,
     /// UTC microseconds, [`MISSING_TIME`] where the source had none.
     times: Vec<i64>,
@@ -246,10 +246,10 @@ impl LogBuilder {
     /// The case named `id`, created on first sight. Two traces with the same name become one
     /// case, as in pm4py, where the case is just a column value.
     pub fn case(&mut self, id: &str) -> u32 {
-        if let Some((last_id, case)) = &self.last_case
-            && last_id == id
+        if let Some(case) = self.last_case
+            && *self.log.case_ids[case as usize] == *id
         {
-            return *case;
+            return case;
         }
         let case = match self.case_index.get(&self.log.case_ids, id) {
             Some(case) => case,
@@ -261,10 +261,7 @@ impl LogBuilder {
                 case
             }
         };
-        let (last_id, last_case) = self.last_case.get_or_insert_with(Default::default);
-        last_id.clear();
-        last_id.push_str(id);
-        *last_case = case;
+        self.last_case = Some(case);
         case
     }
 

@@ -69,11 +69,17 @@ fn outcome(result: Result<(Log, Vec<Diagnostic>), impl ToString>) -> (Vec<String
     }
 }
 
+/// A temporary `.csv` file holding `bytes`.
+fn csv_file(bytes: &[u8]) -> tempfile::NamedTempFile {
+    let mut file = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
+    file.write_all(bytes).unwrap();
+    file
+}
+
 /// Reads `bytes` once with one reader and then in 2 to 7 parts, and checks that every way
 /// gives the same log, diagnostics or error.
 fn assert_parts_agree(bytes: &[u8]) {
-    let mut file = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
-    file.write_all(bytes).unwrap();
+    let file = csv_file(bytes);
     let name = file.path().display().to_string();
     let options = CsvOptions::default();
     let single = outcome(read(bytes, &name, &options));
@@ -156,8 +162,7 @@ fn diagnostics_in_later_parts_name_their_rows() {
         _ => format!("c{},e,2024-01-01 {:02}:00:00,\n", row % 9, row % 24),
     });
     assert_parts_agree(text.as_bytes());
-    let mut file = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
-    file.write_all(text.as_bytes()).unwrap();
+    let file = csv_file(text.as_bytes());
     let (_, diagnostics) = read_path(file.path(), &CsvOptions::default(), 4, &mut |_| {}).unwrap();
     let rendered: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
     // Generated row 587 (587 % 97 == 5, data row 588) has no case id; it lies in the fourth
@@ -178,8 +183,7 @@ fn an_error_late_in_the_file_names_its_row_however_the_file_is_split() {
     }
     bytes.extend_from_slice(b"c1,\xff\xfe,2020-01-01 10:00:00\nc1,b,2020-01-01 10:00:00\n");
     assert_parts_agree(&bytes);
-    let mut file = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
-    file.write_all(&bytes).unwrap();
+    let file = csv_file(&bytes);
     let error = read_path(file.path(), &CsvOptions::default(), 3, &mut |_| {}).unwrap_err();
     assert!(error.to_string().contains("row 2001"), "{error}");
 }

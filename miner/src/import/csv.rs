@@ -81,7 +81,7 @@ fn find_column(headers: &[String], chosen: Option<&str>, names: &[&str]) -> Opti
 }
 
 /// The delimiter among `,` `;` tab `|` that appears most often outside quotes in the header.
-pub(super) fn sniff_delimiter(first_line: &[u8]) -> u8 {
+fn sniff_delimiter(first_line: &[u8]) -> u8 {
     let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0), (b'|', 0)];
     let mut quoted = false;
     for &byte in first_line {
@@ -210,6 +210,18 @@ impl Layout {
         })
     }
 
+    /// Reads the header record of `csv` and maps its columns (see [`Layout::of`]).
+    pub(super) fn read<R: Read>(
+        csv: &mut ::csv::Reader<R>,
+        file: &str,
+        options: &CsvOptions,
+    ) -> Result<Layout, ImportError> {
+        let header = csv
+            .headers()
+            .map_err(|error| csv_error(file, 0, None, parse_error_message(&error)))?;
+        Layout::of(header, file, options)
+    }
+
     /// A builder whose string table starts with the attribute keys, in header order, so
     /// builders for different parts of one file give every key the same symbol.
     pub(super) fn builder(&self) -> (LogBuilder, Vec<Sym>) {
@@ -266,9 +278,7 @@ pub fn read(
     if head.is_empty() {
         return Err(empty_file(file));
     }
-    let delimiter = options
-        .delimiter
-        .unwrap_or_else(|| sniff_delimiter(first_line(head)));
+    let delimiter = delimiter(options, head);
     read_delimited(reader, file, options, delimiter)
 }
 
@@ -288,8 +298,25 @@ pub fn read_path(
 
 pub(super) const BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
 
+/// The parser every reader of a CSV file uses, so that a file read in parts is parsed exactly
+/// as one read front to back. Rows may have any number of fields: a row of the wrong width
+/// is a diagnostic, not an error.
+pub(super) fn parser(delimiter: u8) -> ::csv::ReaderBuilder {
+    let mut builder = ::csv::ReaderBuilder::new();
+    builder.delimiter(delimiter).flexible(true);
+    builder
+}
+
+/// The delimiter `options` names, or else the one the header line at the start of `head`
+/// (after any byte-order mark) suggests.
+pub(super) fn delimiter(options: &CsvOptions, head: &[u8]) -> u8 {
+    options
+        .delimiter
+        .unwrap_or_else(|| sniff_delimiter(first_line(head)))
+}
+
 /// The header line of `head`, ended by `\n`, `\r` or the end.
-pub(super) fn first_line(head: &[u8]) -> &[u8] {
+fn first_line(head: &[u8]) -> &[u8] {
     let end = head
         .iter()
         .position(|&byte| matches!(byte, b'\n' | b'\r'))
@@ -333,16 +360,8 @@ fn read_delimited(
     options: &CsvOptions,
     delimiter: u8,
 ) -> Result<Imported, ImportError> {
-    let mut csv = ::csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .has_headers(true)
-        .from_reader(reader);
-    let header = csv
-        .headers()
-        .map_err(|error| csv_error(file, 0, None, parse_error_message(&error)))?
-        .clone();
-    let layout = Layout::of(&header, file, options)?;
+    let mut csv = parser(delimiter).has_headers(true).from_reader(reader);
+    let layout = Layout::read(&mut csv, file, options)?;
     let (mut builder, keys) = layout.builder();
     let mut diagnostics = Vec::new();
 
@@ -373,29 +392,31 @@ fn read_delimited(
                     }
                 }
             }
-            if styles.is_none() {
-                let chosen = layout.date_styles(&pending, options);
-                styles = Some(chosen);
-                // The buffered rows are the file's first.
-                for (pending_row, pending_record) in (1..).zip(std::mem::take(&mut pending)) {
-                    context(chosen).add(
-                        &mut builder,
-                        &mut diagnostics,
-                        &mut scratch,
-                        pending_row,
-                        &pending_record,
-                    );
-                }
-                if !more {
+            let chosen = match styles {
+                Some(chosen) => chosen,
+                None => {
+                    let chosen = layout.date_styles(&pending, options);
+                    styles = Some(chosen);
+                    // The buffered rows are the file's first, the current one among them.
+                    for (pending_row, pending_record) in (1..).zip(std::mem::take(&mut pending)) {
+                        context(chosen).add(
+                            &mut builder,
+                            &mut diagnostics,
+                            &mut scratch,
+                            pending_row,
+                            &pending_record,
+                        );
+                    }
+                    if more {
+                        continue;
+                    }
                     break;
                 }
-                continue;
-            }
+            };
             if !more {
                 break;
             }
-            let Some(styles) = styles else { break };
-            context(styles).add(&mut builder, &mut diagnostics, &mut scratch, row, &record);
+            context(chosen).add(&mut builder, &mut diagnostics, &mut scratch, row, &record);
         }
         Ok((builder.finish(), diagnostics))
     })

@@ -23,8 +23,8 @@ use ::csv::StringRecord;
 
 use crate::diagnostic::{Diagnostic, Location};
 use crate::import::csv::{
-    BOM, CsvOptions, DATE_SAMPLES, Layout, RowContext, RowScratch, csv_error, empty_file,
-    first_line, parse_error_message, sniff_delimiter,
+    BOM, CsvOptions, DATE_SAMPLES, Layout, RowContext, RowScratch, csv_error, delimiter,
+    empty_file, parse_error_message, parser,
 };
 use crate::import::{ImportError, Imported};
 use crate::log::LogBuilder;
@@ -172,29 +172,23 @@ fn plan<'a>(
         path: file.to_owned(),
         source,
     };
-    let mut first = Vec::new();
-    File::open(path)
-        .and_then(|opened| opened.take(1 << 16).read_to_end(&mut first))
+    let mut opened = File::open(path).map_err(io_error)?;
+    let size = opened.metadata().map_err(io_error)?.len();
+    let mut head = Vec::new();
+    (&mut opened)
+        .take(1 << 16)
+        .read_to_end(&mut head)
         .map_err(io_error)?;
-    let bom = if first.starts_with(BOM) { BOM.len() } else { 0 };
-    if first.len() == bom {
+    let bom = if head.starts_with(BOM) { BOM.len() } else { 0 };
+    if head.len() == bom {
         return Err(empty_file(file));
     }
-    let delimiter = options
-        .delimiter
-        .unwrap_or_else(|| sniff_delimiter(first_line(&first[bom..])));
-    let mut reader = File::open(path).map_err(io_error)?;
-    reader.seek(SeekFrom::Start(bom as u64)).map_err(io_error)?;
-    let mut csv = ::csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
+    let delimiter = delimiter(options, &head[bom..]);
+    opened.seek(SeekFrom::Start(bom as u64)).map_err(io_error)?;
+    let mut csv = parser(delimiter)
         .has_headers(true)
-        .from_reader(BufReader::with_capacity(1 << 16, reader));
-    let header = csv
-        .headers()
-        .map_err(|error| csv_error(file, 0, None, parse_error_message(&error)))?
-        .clone();
-    let layout = Layout::of(&header, file, options)?;
+        .from_reader(BufReader::with_capacity(1 << 16, opened));
+    let layout = Layout::read(&mut csv, file, options)?;
     let data_start = bom as u64 + csv.position().byte();
     // Any parse error in the sample is met again, with its row, by the first part.
     let sample: Vec<StringRecord> = csv
@@ -203,12 +197,11 @@ fn plan<'a>(
         .map_while(Result::ok)
         .collect();
     let styles = layout.date_styles(&sample, options);
-    let size = std::fs::metadata(path).map_err(io_error)?.len();
     let mut splits = vec![Split {
         run_start: data_start,
         start: data_start,
     }];
-    let mut probe = BufReader::with_capacity(1 << 14, File::open(path).map_err(io_error)?);
+    let mut probe = BufReader::with_capacity(1 << 14, csv.into_inner().into_inner());
     let span = size.saturating_sub(data_start);
     for index in 1..parts as u64 {
         let guess = data_start + span / parts as u64 * index;
@@ -305,9 +298,7 @@ fn read_range(plan: &Plan, from: u64, next: usize, progress: &mut (dyn FnMut(u64
     };
     // A line break in front: the parser then sees no byte-order mark at the start of the
     // range (it drops one only at the start of its input), and skips the break as a blank line.
-    let mut csv = ::csv::ReaderBuilder::new()
-        .delimiter(plan.delimiter)
-        .flexible(true)
+    let mut csv = parser(plan.delimiter)
         .has_headers(false)
         .buffer_capacity(1 << 16)
         .from_reader(io::Cursor::new(b"\n").chain(tally));

@@ -54,6 +54,9 @@ pub enum ImportError {
     Format { file: String, message: String },
 }
 
+/// The first bytes of a gzip stream, however the file is named.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
 /// The formats Flowbot reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -103,7 +106,7 @@ pub fn open(path: &Path) -> Result<Box<dyn BufRead>, ImportError> {
     };
     let mut file = BufReader::with_capacity(1 << 16, File::open(path).map_err(io_error)?);
     let head = file.fill_buf().map_err(io_error)?;
-    if head.starts_with(&[0x1f, 0x8b]) {
+    if head.starts_with(&GZIP_MAGIC) {
         Ok(Box::new(BufReader::with_capacity(
             1 << 16,
             MultiGzDecoder::new(file),
@@ -281,11 +284,15 @@ pub fn import_path(
     let mut file = File::open(&path).map_err(io_error)?;
     let metadata = file.metadata().map_err(io_error)?;
     // A large plain CSV file is read in parts; a pipe or gzip is read once, front to back.
-    if format == Format::Csv && metadata.is_file() && csv_parts::parts_for(metadata.len()) > 1 {
+    let parts = if format == Format::Csv && metadata.is_file() {
+        csv_parts::parts_for(metadata.len())
+    } else {
+        1
+    };
+    if parts > 1 {
         let mut magic = [0u8; 2];
         let read = file.read(&mut magic).map_err(io_error)?;
-        if read < 2 || magic != [0x1f, 0x8b] {
-            let parts = csv_parts::parts_for(metadata.len());
+        if read < 2 || magic != GZIP_MAGIC {
             return csv_parts::read(&path, &file_name, &options.csv, parts, progress);
         }
         file.rewind().map_err(io_error)?;
@@ -295,7 +302,7 @@ pub fn import_path(
     let gz = buffered
         .fill_buf()
         .map_err(io_error)?
-        .starts_with(&[0x1f, 0x8b]);
+        .starts_with(&GZIP_MAGIC);
     if !gz {
         return read_format(format, buffered, options, &file_name, &path);
     }
